@@ -1,0 +1,15 @@
+import ArgumentParser
+import HaprovCore
+
+/// The root command: subcommands, one file each under Commands/.
+public struct Haprov: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "haprov",
+        abstract: "Agentless provisioning of high-availability web stacks over SSH.",
+        version: HaprovVersion.current,
+        subcommands: [
+        ]
+    )
+
+    public init() {}
+}

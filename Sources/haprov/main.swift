@@ -1,0 +1,3 @@
+import HaprovCLI
+
+Haprov.main()
