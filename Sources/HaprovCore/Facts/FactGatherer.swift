@@ -1,0 +1,65 @@
+import Foundation
+
+/// Gathers many facts in one remote round trip: the queries run one after another in a single
+/// shell script, each output framed by marker lines that carry a per-run random nonce.
+public enum FactGatherer {
+    public static func gather(_ queries: [FactQuery], on transport: any Transport, timeout: Duration = .seconds(120)) throws -> HostFacts {
+        var unique: [FactQuery] = []
+        var seen = Set<String>()
+        for query in queries where seen.insert(query.key).inserted { unique.append(query) }
+        if unique.isEmpty { return HostFacts() }
+        let nonce = "HAPROV" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
+        let result = try transport.run(script(unique, nonce: nonce), stdin: nil, timeout: timeout)
+        return try parse(result.stdout, queries: unique, nonce: nonce, host: transport.hostName)
+    }
+
+    /// The script: `LC_ALL=C` so tools print stable text; each query in a subshell so an `exit`
+    /// in one cannot end the others.
+    static func script(_ queries: [FactQuery], nonce: String) -> String {
+        var lines = ["export LC_ALL=C"]
+        for (index, query) in queries.enumerated() {
+            lines.append("printf '%s\\n' '\(nonce) begin \(index)'")
+            lines.append("( \(query.command)\n) 2>/dev/null </dev/null")
+            lines.append("printf '\\n%s %d\\n' '\(nonce) end' $?")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func parse(_ data: Data, queries: [FactQuery], nonce: String, host: String) throws -> HostFacts {
+        let bytes = [UInt8](data)
+        var outputs: [String: FactOutput] = [:]
+        var cursor = 0
+        for (index, query) in queries.enumerated() {
+            let begin = Array("\(nonce) begin \(index)\n".utf8)
+            let end = Array("\n\(nonce) end ".utf8)
+            guard let beginAt = find(begin, in: bytes, from: cursor),
+                  let endAt = find(end, in: bytes, from: beginAt + begin.count) else {
+                throw TransportError(host: host, step: .exec, message: "fact gathering output was cut short at \(query.key)")
+            }
+            let body = Data(bytes[(beginAt + begin.count)..<endAt])
+            var statusEnd = endAt + end.count
+            while statusEnd < bytes.count, bytes[statusEnd] != UInt8(ascii: "\n") { statusEnd += 1 }
+            let status = Int32(String(decoding: bytes[(endAt + end.count)..<statusEnd], as: UTF8.self)) ?? -1
+            outputs[query.key] = FactOutput(exitStatus: status, output: trimTrailingNewline(body))
+            cursor = statusEnd
+        }
+        return HostFacts(outputs: outputs)
+    }
+
+    private static func trimTrailingNewline(_ data: Data) -> Data {
+        // The end marker starts with its own newline; drop one trailing newline the command printed.
+        if data.last == UInt8(ascii: "\n") { return data.dropLast() }
+        return data
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
+        guard needle.count <= haystack.count - start else { return nil }
+        var i = start
+        let limit = haystack.count - needle.count
+        while i <= limit {
+            if haystack[i] == needle[0], Array(haystack[i..<(i + needle.count)]) == needle { return i }
+            i += 1
+        }
+        return nil
+    }
+}

@@ -1,0 +1,64 @@
+/// `file`: a directory, a symbolic link, or no file at all, with mode and owner.
+///
+/// Arguments: path, state (directory | absent | link | file), src (for links), mode, owner, group.
+public struct FileModule: Module {
+    public static let name = "file"
+    let path: String
+    let state: String
+    let target: String?
+    let mode: Int?
+    let owner: String?
+    let group: String?
+
+    public init(args: ModuleArgs, context: TaskContext) throws {
+        try args.allowOnly(["path", "dest", "state", "src", "mode", "owner", "group"])
+        guard let path = try args.string("path") ?? args.string("dest") else {
+            throw ModuleError(argument: "path", message: "file needs path")
+        }
+        self.path = path
+        state = try args.choice("state", ["file", "directory", "absent", "link"], default: "file")
+        target = try args.string("src")
+        if state == "link", target == nil { throw ModuleError(argument: "src", message: "state: link needs src (the link's target)") }
+        mode = try args.mode("mode")
+        owner = try args.string("owner")
+        group = try args.string("group")
+    }
+
+    private var linkQuery: FactQuery { FactQuery(key: "readlink:\(path)", command: "readlink -- \(Shell.quote(path))") }
+
+    public var facts: [FactQuery] { [Facts.file(path), linkQuery] }
+
+    public func plan(_ facts: HostFacts) throws -> Plan {
+        let current = try RemoteFile(parsing: facts.output(Facts.file(path)))
+        let p = Shell.quote(path)
+        switch state {
+        case "absent":
+            if current.kind == .absent { return Plan() }
+            return Plan([Change(summary: "remove \(path)", script: "rm -rf -- \(p)")])
+        case "directory":
+            if current.kind == .absent {
+                let script = "mkdir -p -- \(p)\n" + FileScripts.attributes(path: path, mode: mode, owner: owner, group: group)
+                return Plan([Change(summary: "create directory \(path)", script: script)])
+            }
+            guard current.kind == .directory else {
+                throw ModuleError(argument: "path", message: "\(path) exists and is not a directory")
+            }
+        case "link":
+            let linked = try facts.output(linkQuery).text
+            if current.kind == .link, linked == target { return Plan() }
+            guard let target else { return Plan() }
+            return Plan([Change(summary: "link \(path) -> \(target)", script: "ln -sfn -- \(Shell.quote(target)) \(p)")])
+        default:
+            guard current.kind == .regular else {
+                throw ModuleError(argument: "path", message: "\(path) is not a regular file (use copy or template to create one)")
+            }
+        }
+        var wrong: [String] = []
+        if let mode, current.mode != mode { wrong.append("mode \(String(current.mode, radix: 8)) -> \(String(mode, radix: 8))") }
+        if let owner, current.owner != owner { wrong.append("owner \(current.owner) -> \(owner)") }
+        if let group, current.group != group { wrong.append("group \(current.group) -> \(group)") }
+        if wrong.isEmpty { return Plan() }
+        return Plan([Change(summary: "\(path): " + wrong.joined(separator: ", "),
+                            script: FileScripts.attributes(path: path, mode: mode, owner: owner, group: group))])
+    }
+}

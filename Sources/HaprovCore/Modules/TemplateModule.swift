@@ -1,0 +1,25 @@
+import Foundation
+
+/// `template`: renders a Stencil template locally and installs it like `copy`.
+///
+/// Arguments: src, dest, mode, owner, group, validate (`%s` = temporary file), backup (yes).
+public struct TemplateModule: Module {
+    public static let name = "template"
+    let file: ManagedFile
+
+    public init(args: ModuleArgs, context: TaskContext) throws {
+        try args.allowOnly(["src", "dest", "mode", "owner", "group", "validate", "backup"])
+        let src = try args.requiredString("src")
+        let path = try context.locate(src, argument: "src")
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ModuleError(argument: "src", message: "cannot read \(path)")
+        }
+        let rendered = try context.renderer.render(String(decoding: data, as: UTF8.self), name: path, variables: context.variables)
+        file = ManagedFile(path: try args.requiredString("dest"), content: Data(rendered.utf8), mode: try args.mode("mode"),
+                           owner: try args.string("owner"), group: try args.string("group"),
+                           validate: try args.string("validate"), backup: try args.bool("backup", default: true), source: src)
+    }
+
+    public var facts: [FactQuery] { file.facts }
+    public func plan(_ facts: HostFacts) throws -> Plan { try file.plan(facts) }
+}

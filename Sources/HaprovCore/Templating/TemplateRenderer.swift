@@ -1,0 +1,104 @@
+import Foundation
+import Stencil
+
+/// Renders Stencil templates (Jinja-like: `{{ var }}`, `{% for %}`, `{% if %}`, filters with
+/// `|name:arg`) against a host's variables, strictly: an undefined variable is an error naming
+/// the template, the line and the variable, as Ansible does, instead of an empty string.
+public struct TemplateRenderer: Sendable {
+    public init() {}
+
+    /// Renders `source`; `name` is the template's path or the task it comes from, for errors.
+    public func render(_ source: String, name: String, variables: [String: Value]) throws -> String {
+        let environment = Self.environment()
+        let template = environment.templateClass.init(templateString: source, environment: environment, name: name)
+        try StrictVariables.check(template.tokens, variables: variables, name: name)
+        do {
+            return try template.render(variables.mapValues(\.stencilValue))
+        } catch let error as TemplateSyntaxError {
+            let line = error.token?.sourceMap.location.lineNumber
+            throw TemplateError(template: name, line: line.map { Int($0) }, message: error.reason)
+        } catch {
+            throw TemplateError(template: name, line: nil, message: "\(error)")
+        }
+    }
+
+    /// Renders every string inside `value` (task arguments may hold `{{ var }}` anywhere).
+    public func renderValue(_ value: Value, name: String, variables: [String: Value]) throws -> Value {
+        switch value {
+        case .string(let s) where s.contains("{{") || s.contains("{%"):
+            return .string(try render(s, name: name, variables: variables))
+        case .list(let items):
+            return .list(try items.map { try renderValue($0, name: name, variables: variables) })
+        case .map(let entries):
+            return .map(try entries.mapValues { try renderValue($0, name: name, variables: variables) })
+        default:
+            return value
+        }
+    }
+
+    /// Evaluates a `when:` condition with Stencil's `if` expression syntax (and, or, not, ==, in).
+    public func evaluate(condition: String, name: String, variables: [String: Value]) throws -> Bool {
+        let source = "{% if \(condition) %}1{% endif %}"
+        return try render(source, name: name, variables: variables) == "1"
+    }
+
+    static func environment() -> Environment {
+        let ext = Extension()
+        // Names Ansible users reach for first, beside Stencil's uppercase/lowercase.
+        ext.registerFilter("upper") { ($0 as? String)?.uppercased() ?? $0 }
+        ext.registerFilter("lower") { ($0 as? String)?.lowercased() ?? $0 }
+        ext.registerFilter("trim") { ($0 as? String)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? $0 }
+        ext.registerFilter("length") { value in
+            if let array = value as? [Any] { return array.count }
+            if let dict = value as? [String: Any] { return dict.count }
+            if let string = value as? String { return string.count }
+            return 0
+        }
+        ext.registerFilter("string") { value in value.map { "\($0)" } ?? "" }
+        ext.registerFilter("int") { value in
+            if let int = value as? Int { return int }
+            if let string = value as? String { return Int(string.trimmingCharacters(in: .whitespaces)) ?? 0 }
+            return 0
+        }
+        ext.registerFilter("replace") { (value: Any?, arguments: [Any?]) in
+            guard let string = value as? String, arguments.count == 2,
+                  let old = arguments[0] as? String, let new = arguments[1] as? String else {
+                throw TemplateSyntaxError("replace takes two string arguments: |replace:\"old\",\"new\"")
+            }
+            return string.replacingOccurrences(of: old, with: new)
+        }
+        return Environment(extensions: [ext], trimBehaviour: .smart)
+    }
+}
+
+/// A template that cannot be rendered: where, and why.
+public struct TemplateError: Error, Sendable, CustomStringConvertible {
+    public var template: String
+    public var line: Int?
+    public var message: String
+
+    public init(template: String, line: Int?, message: String) {
+        self.template = template
+        self.line = line
+        self.message = message
+    }
+
+    public var description: String {
+        "\(template)\(line.map { ":\($0)" } ?? ""): \(message)"
+    }
+}
+
+extension Value {
+    /// The value as Stencil wants it: plain Swift strings, numbers, arrays and dictionaries.
+    var stencilValue: Any {
+        switch self {
+        case .null: return ""
+        case .bool(let b): return b
+        case .int(let i): return i
+        case .double(let d): return d
+        case .string(let s): return s
+        case .list(let items): return items.map(\.stencilValue)
+        case .map(let entries): return entries.mapValues(\.stencilValue)
+        }
+    }
+}
