@@ -1,0 +1,100 @@
+import Foundation
+
+/// A role task bound to one host: its variables, its loop item, and (once its arguments could
+/// be rendered) the module instance that plans it.
+struct BoundTask {
+    var role: Role
+    var task: RoleTask
+    var label: String
+    var variables: [String: Value]
+    var module: (any Module)?
+    /// Why the module could not be built yet (e.g. a template needs facts not gathered yet).
+    var pendingError: Error?
+    var isHandler: Bool
+
+    /// Binds every task of `role` for a host, expanding loops; modules built when possible.
+    static func bind(_ tasks: [RoleTask], role: Role, variables: [String: Value], renderer: TemplateRenderer,
+                     topLevelTemplates: String?, hostName: String, isHandler: Bool = false) -> [BoundTask] {
+        var bound: [BoundTask] = []
+        for task in tasks {
+            let items: [Value?]
+            do { items = try loopItems(task, variables: variables, renderer: renderer) } catch {
+                bound.append(BoundTask(role: role, task: task, label: task.name, variables: variables, module: nil, pendingError: error, isHandler: isHandler))
+                continue
+            }
+            for item in items {
+                var scoped = variables
+                var label = task.name
+                if let item {
+                    scoped["item"] = item
+                    label += " (\(item.shortText))"
+                }
+                var entry = BoundTask(role: role, task: task, label: label, variables: scoped, module: nil, pendingError: nil, isHandler: isHandler)
+                entry.build(renderer: renderer, topLevelTemplates: topLevelTemplates, hostName: hostName)
+                bound.append(entry)
+            }
+        }
+        return bound
+    }
+
+    /// Renders the arguments and builds the module; failures are kept, not thrown, so that a
+    /// task skipped by `when` never fails the host.
+    mutating func build(renderer: TemplateRenderer, topLevelTemplates: String?, hostName: String) {
+        do {
+            let moduleType = try ModuleRegistry.module(named: task.module)
+            let rendered = try renderer.renderValue(.map(task.args), name: task.location, variables: variables)
+            guard case .map(let args) = rendered else { return }
+            let context = TaskContext(hostName: hostName, searchPaths: role.searchPaths(topLevelTemplates: topLevelTemplates),
+                                      variables: variables, renderer: renderer)
+            module = try moduleType.init(args: ModuleArgs(module: task.module, values: args), context: context)
+            pendingError = nil
+        } catch {
+            module = nil
+            pendingError = error
+        }
+    }
+
+    /// Whether every `when:` condition holds.
+    func shouldRun(renderer: TemplateRenderer) throws -> Bool {
+        for condition in task.when {
+            let expression = condition.trimmingCharacters(in: .whitespaces)
+                .replacingOccurrences(of: "{{", with: "").replacingOccurrences(of: "}}", with: "")
+            if try !renderer.evaluate(condition: expression, name: task.location, variables: variables) { return false }
+        }
+        return true
+    }
+
+    private static func loopItems(_ task: RoleTask, variables: [String: Value], renderer: TemplateRenderer) throws -> [Value?] {
+        guard let loop = task.loop else { return [nil] }
+        switch loop {
+        case .list(let items):
+            return try items.map { try renderer.renderValue($0, name: task.location, variables: variables) }
+        case .string(let text):
+            // `loop: "{{ backends }}"` names a list variable; resolve it instead of rendering text.
+            let name = text.replacingOccurrences(of: "{{", with: "").replacingOccurrences(of: "}}", with: "").trimmingCharacters(in: .whitespaces)
+            var current: Value? = variables[name.split(separator: ".").first.map(String.init) ?? name]
+            for part in name.split(separator: ".").dropFirst() {
+                if case .map(let entries)? = current { current = entries[String(part)] } else { current = nil }
+            }
+            guard case .list(let items)? = current else {
+                throw ModuleError(argument: "loop", message: "\(name) is not a list variable of this host")
+            }
+            return items
+        default:
+            throw ModuleError(argument: "loop", message: "loop takes a list or \"{{ list_variable }}\"")
+        }
+    }
+}
+
+extension Value {
+    /// A short label for loop items in reports.
+    var shortText: String {
+        switch self {
+        case .map(let entries):
+            for key in ["name", "key", "path", "dest"] { if let value = entries[key]?.plainString { return value } }
+            return "\(entries.count) keys"
+        case .list(let items): return items.compactMap(\.plainString).joined(separator: ",")
+        default: return plainString ?? ""
+        }
+    }
+}

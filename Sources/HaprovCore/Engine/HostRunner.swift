@@ -1,0 +1,194 @@
+import Foundation
+
+/// Runs one host's tasks: facts of every task in one round trip, plan, apply, handlers.
+///
+/// Facts are read again only before a task that follows a change, because a change (a package
+/// installed, a file written) can alter what later tasks see.
+struct HostRunner {
+    let job: HostJob
+    let factory: any TransportFactory
+    let reporter: any Reporter
+    let options: EngineOptions
+    let renderer = TemplateRenderer()
+
+    func run() -> HostRecap {
+        var recap = HostRecap(host: job.name)
+        let transport: any Transport
+        do {
+            transport = try factory.connect(job.connection)
+        } catch {
+            recap.unreachable = 1
+            reporter.report(.unreachable(host: job.name, error: "\(error)"))
+            return recap
+        }
+        defer { transport.close() }
+        do {
+            try execute(on: transport, recap: &recap)
+        } catch let error as TransportError {
+            // The connection died mid-run: the host is unreachable from here on.
+            recap.unreachable = 1
+            reporter.report(.unreachable(host: job.name, error: error.description))
+        } catch {
+            recap.failed += 1
+            reporter.report(.task(TaskResult(host: job.name, role: "-", task: "-", status: .failed, changes: [], diffs: [],
+                                             message: "\(error)", isHandler: false, seconds: 0)))
+        }
+        recap.roundTrips = transport.roundTrips
+        return recap
+    }
+
+    private func execute(on transport: any Transport, recap: inout HostRecap) throws {
+        var tasks = job.roles.flatMap { role in
+            BoundTask.bind(role.tasks, role: role, variables: role.defaults.merging(job.variables) { _, host in host },
+                           renderer: renderer, topLevelTemplates: options.topLevelTemplates, hostName: job.name)
+        }.filter(selectedByTags)
+
+        // Round trip 1: host facts plus the facts of every task that could already be built.
+        var facts = try FactGatherer.gather([BaseFacts.query] + tasks.compactMap(\.module).flatMap(\.facts), on: transport)
+        let hostFacts = BaseFacts.variables(from: try facts.output(BaseFacts.query))
+
+        // With host facts known, rebuild tasks that needed them; gather what those add.
+        var missing: [FactQuery] = []
+        for index in tasks.indices {
+            tasks[index].variables.merge(hostFacts) { mine, _ in mine }
+            if tasks[index].module == nil {
+                tasks[index].build(renderer: renderer, topLevelTemplates: options.topLevelTemplates, hostName: job.name)
+                missing += tasks[index].module?.facts.filter { facts.outputs[$0.key] == nil } ?? []
+            }
+        }
+        if !missing.isEmpty {
+            facts.outputs.merge(try FactGatherer.gather(missing, on: transport).outputs) { _, new in new }
+        }
+
+        var notified: Set<String> = []
+        var stale = false
+        for index in tasks.indices {
+            let outcome = try perform(tasks[index], facts: &facts, stale: &stale, remaining: tasks[index...], on: transport)
+            tally(outcome, into: &recap)
+            if outcome.status == .changed { notified.formUnion(tasks[index].task.notify) }
+            if outcome.status == .failed, !tasks[index].task.ignoreErrors { return }
+        }
+        try runHandlers(notified, facts: &facts, on: transport, recap: &recap, hostFacts: hostFacts)
+    }
+
+    private func runHandlers(_ notified: Set<String>, facts: inout HostFacts, on transport: any Transport,
+                             recap: inout HostRecap, hostFacts: [String: Value]) throws {
+        guard !notified.isEmpty else { return }
+        var handlers: [BoundTask] = []
+        for role in job.roles {
+            let chosen = role.handlers.filter { notified.contains($0.name) || !notified.isDisjoint(with: $0.listen) }
+            let variables = role.defaults.merging(job.variables) { _, host in host }.merging(hostFacts) { mine, _ in mine }
+            handlers += BoundTask.bind(chosen, role: role, variables: variables, renderer: renderer,
+                                       topLevelTemplates: options.topLevelTemplates, hostName: job.name, isHandler: true)
+        }
+        var stale = true
+        for index in handlers.indices {
+            let outcome = try perform(handlers[index], facts: &facts, stale: &stale, remaining: handlers[index...], on: transport)
+            tally(outcome, into: &recap)
+            if outcome.status == .failed { return }
+        }
+    }
+
+    /// Plans one task and, unless in check mode, applies the plan. Reports the result.
+    private func perform(_ task: BoundTask, facts: inout HostFacts, stale: inout Bool,
+                         remaining: ArraySlice<BoundTask>, on transport: any Transport) throws -> TaskResult {
+        let start = Date()
+        var result = TaskResult(host: job.name, role: task.role.name, task: task.label, status: .ok, changes: [], diffs: [],
+                                message: nil, isHandler: task.isHandler, seconds: 0)
+        func finish(_ status: TaskStatus, _ message: String? = nil) -> TaskResult {
+            result.status = status
+            result.message = message
+            result.seconds = Date().timeIntervalSince(start)
+            reporter.report(.task(result))
+            return result
+        }
+        do {
+            guard try task.shouldRun(renderer: renderer) else { return finish(.skipped, "condition false: \(task.task.when.joined(separator: " and "))") }
+        } catch {
+            return finish(.failed, "when: \(error)")
+        }
+        guard let module = task.module else {
+            return finish(.failed, "\(task.task.location): \(task.pendingError.map { "\($0)" } ?? "cannot build task")")
+        }
+        if stale {
+            // Something changed earlier: read again the facts of this and every later task.
+            let queries = remaining.compactMap(\.module).flatMap(\.facts)
+            facts.outputs.merge(try FactGatherer.gather(queries, on: transport).outputs) { _, new in new }
+            stale = false
+        }
+        let plan: Plan
+        do { plan = try module.plan(facts) } catch {
+            return finish(.failed, "\(task.task.location): \(error)")
+        }
+        if plan.isEmpty {
+            // In check mode a handler is reported as what it would do, like any other change.
+            return finish(.ok)
+        }
+        result.changes = plan.changes.map(\.summary)
+        result.diffs = plan.changes.compactMap(\.diff)
+        let target = identity(for: task, base: transport)
+        if options.check {
+            for change in plan.changes {
+                guard let checkScript = change.checkScript else { continue }
+                let run = try target.run(checkScript, stdin: change.stdin, timeout: options.commandTimeout)
+                if !run.succeeded { return finish(.failed, run.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            }
+            return finish(.changed)
+        }
+        for change in plan.changes {
+            let run = try runReportingProgress(change, label: task.label, on: target)
+            if !run.succeeded {
+                stale = true
+                let detail = [run.stderrText, run.stdoutText].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+                return finish(.failed, "\(change.summary) failed (exit \(run.exitStatus))" + (detail.isEmpty ? "" : ":\n" + detail.joined(separator: "\n")))
+            }
+        }
+        stale = true
+        return finish(.changed)
+    }
+
+    /// The transport with the task's `become` applied on top of the host's.
+    private func identity(for task: BoundTask, base: any Transport) -> any Transport {
+        switch task.task.become {
+        case true? where !(base is BecomeTransport) && job.connection.user != job.connection.becomeUser:
+            let password = try? job.connection.becomePassword?.resolve()
+            return BecomeTransport(base, user: job.connection.becomeUser, password: password)
+        case false?:
+            return (base as? BecomeTransport)?.inner ?? base
+        default:
+            return base
+        }
+    }
+
+    private func runReportingProgress(_ change: Change, label: String, on transport: any Transport) throws -> CommandResult {
+        guard change.slow else { return try transport.run(change.script, stdin: change.stdin, timeout: options.commandTimeout) }
+        let done = DispatchSemaphore(value: 0)
+        let host = job.name
+        let reporter = self.reporter
+        let ticker = Thread {
+            var seconds = 0
+            while done.wait(timeout: .now() + 10) == .timedOut {
+                seconds += 10
+                reporter.report(.progress(host: host, task: label, seconds: seconds))
+            }
+        }
+        ticker.start()
+        defer { done.signal() }
+        return try transport.run(change.script, stdin: change.stdin, timeout: options.commandTimeout)
+    }
+
+    private func selectedByTags(_ task: BoundTask) -> Bool {
+        let tags = Set(task.task.tags + [task.role.name])
+        if !options.tags.isEmpty, tags.isDisjoint(with: options.tags) { return false }
+        return tags.isDisjoint(with: options.skipTags)
+    }
+
+    private func tally(_ result: TaskResult, into recap: inout HostRecap) {
+        switch result.status {
+        case .ok: recap.ok += 1
+        case .changed: recap.changed += 1; recap.ok += 1
+        case .failed: recap.failed += 1
+        case .skipped: recap.skipped += 1
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+
+/// Facts about the host itself (OS, hostname, default route), exposed to `when:` and templates
+/// under Ansible's names: ansible_os_family, ansible_distribution, ansible_default_ipv4, ...
+public enum BaseFacts {
+    public static let query = FactQuery(key: "base", command: """
+        cat /etc/os-release 2>/dev/null; echo "@hostname=$(hostname 2>/dev/null)"; \
+        echo "@route=$(ip -4 route show default 2>/dev/null | head -n1)"; \
+        ip -o -4 addr show 2>/dev/null | sed 's/^/@addr=/'
+        """)
+
+    /// Parses `query`'s output into variables.
+    public static func variables(from output: FactOutput) -> [String: Value] {
+        var release: [String: String] = [:]
+        var hostname = ""
+        var route = ""
+        var addresses: [(iface: String, cidr: String)] = []
+        for line in output.text.split(separator: "\n").map(String.init) {
+            if line.hasPrefix("@hostname=") { hostname = String(line.dropFirst(10)); continue }
+            if line.hasPrefix("@route=") { route = String(line.dropFirst(7)); continue }
+            if line.hasPrefix("@addr=") {
+                let words = line.dropFirst(6).split(separator: " ").map(String.init)
+                if words.count >= 4, let i = words.firstIndex(of: "inet"), i + 1 < words.count {
+                    addresses.append((words[1], words[i + 1]))
+                }
+                continue
+            }
+            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2 { release[parts[0]] = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+        }
+        let id = release["ID"] ?? "unknown"
+        let family = (id == "debian" || id == "ubuntu" || (release["ID_LIKE"] ?? "").contains("debian")) ? "Debian" : id.capitalized
+        var defaultIPv4: [String: Value] = [:]
+        let routeWords = route.split(separator: " ").map(String.init)
+        if let via = routeWords.firstIndex(of: "via"), via + 1 < routeWords.count { defaultIPv4["gateway"] = .string(routeWords[via + 1]) }
+        if let dev = routeWords.firstIndex(of: "dev"), dev + 1 < routeWords.count {
+            let iface = routeWords[dev + 1]
+            defaultIPv4["interface"] = .string(iface)
+            if let addr = addresses.first(where: { $0.iface == iface }) {
+                let pieces = addr.cidr.split(separator: "/").map(String.init)
+                defaultIPv4["address"] = .string(pieces[0])
+                if pieces.count == 2 { defaultIPv4["prefix"] = .string(pieces[1]) }
+            }
+        }
+        let version = release["VERSION_ID"] ?? ""
+        return [
+            "ansible_os_family": .string(family),
+            "ansible_distribution": .string(release["NAME"].map { $0.split(separator: " ").first.map(String.init) ?? $0 } ?? id),
+            "ansible_distribution_release": .string(release["VERSION_CODENAME"] ?? ""),
+            "ansible_distribution_version": .string(version),
+            "ansible_distribution_major_version": .string(version.split(separator: ".").first.map(String.init) ?? ""),
+            "ansible_hostname": .string(hostname),
+            "ansible_default_ipv4": .map(defaultIPv4),
+            "ansible_all_ipv4_addresses": .list(addresses.map { .string(String($0.cidr.split(separator: "/").first ?? "")) }),
+        ]
+    }
+}

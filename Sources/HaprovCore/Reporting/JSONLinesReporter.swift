@@ -1,0 +1,33 @@
+import Foundation
+
+/// `--format json`: one JSON object per line, for scripts. Diffs have secrets masked.
+public final class JSONLinesReporter: Reporter, @unchecked Sendable {
+    private let output: TextOutput
+    private let lock = NSLock()
+
+    public init(output: TextOutput = StandardOutput.out) { self.output = output }
+
+    public func report(_ event: EngineEvent) {
+        var object: [String: Any]
+        switch event {
+        case .started(let hosts, let check):
+            object = ["event": "start", "hosts": hosts, "check": check]
+        case .unreachable(let host, let error):
+            object = ["event": "unreachable", "host": host, "error": error]
+        case .progress(let host, let task, let seconds):
+            object = ["event": "progress", "host": host, "task": task, "seconds": seconds]
+        case .task(let r):
+            object = ["event": r.isHandler ? "handler" : "task", "host": r.host, "role": r.role, "task": r.task,
+                      "status": r.status.rawValue, "changes": r.changes, "diffs": r.diffs.map(SecretMasking.mask),
+                      "seconds": (r.seconds * 1000).rounded() / 1000]
+            if let message = r.message { object["message"] = message }
+        case .finished(let recaps):
+            object = ["event": "recap", "hosts": recaps.map { r in
+                ["host": r.host, "ok": r.ok, "changed": r.changed, "unreachable": r.unreachable,
+                 "failed": r.failed, "skipped": r.skipped, "round_trips": r.roundTrips] as [String: Any]
+            }]
+        }
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        lock.withLock { output.write(String(decoding: data, as: UTF8.self) + "\n") }
+    }
+}

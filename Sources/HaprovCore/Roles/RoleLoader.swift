@@ -1,0 +1,170 @@
+import Foundation
+import Yams
+
+/// Reads roles from disk, reporting every problem of every file at once.
+public enum RoleLoader {
+    static let taskKeywords: Set<String> = ["name", "when", "notify", "tags", "become", "loop", "with_items", "listen", "ignore_errors"]
+    /// Keywords Ansible users may write that haprov does not support yet: refused, not ignored.
+    static let unsupportedKeywords: Set<String> = ["register", "changed_when", "failed_when", "delegate_to", "run_once", "until", "retries", "block", "rescue", "always", "include_tasks", "import_tasks", "vars"]
+
+    /// Loads `names` from `rolesDirectory`, in order.
+    public static func load(_ names: [String], from rolesDirectory: String) throws -> [Role] {
+        var roles: [Role] = []
+        var problems: [LoadProblem] = []
+        for name in names {
+            do { roles.append(try load(name, from: rolesDirectory)) } catch let error as LoadError { problems += error.problems }
+        }
+        if !problems.isEmpty { throw LoadError(problems: problems) }
+        return roles
+    }
+
+    public static func load(_ name: String, from rolesDirectory: String) throws -> Role {
+        let directory = (rolesDirectory as NSString).appendingPathComponent(name)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            let known = (try? FileManager.default.contentsOfDirectory(atPath: rolesDirectory)) ?? []
+            throw LoadError(problems: [LoadProblem(location: directory, message: "no role \(name)",
+                                                   fix: Suggest.nearest(name, in: known).map { "did you mean \($0)?" } ?? "roles are folders of \(rolesDirectory)")])
+        }
+        var problems: [LoadProblem] = []
+        var tasks: [RoleTask] = []
+        var handlers: [RoleTask] = []
+        var defaults: [String: Value] = [:]
+        if let path = mainFile(directory + "/tasks") {
+            tasks = collect(&problems) { try loadTasks(path) } ?? []
+        } else {
+            problems.append(LoadProblem(location: directory, message: "role \(name) has no tasks/main.yml"))
+        }
+        if let path = mainFile(directory + "/handlers") {
+            handlers = collect(&problems) { try loadTasks(path) } ?? []
+        }
+        if let path = mainFile(directory + "/defaults") {
+            defaults = collect(&problems) { try loadVariables(path) } ?? [:]
+        }
+        if !problems.isEmpty { throw LoadError(problems: problems) }
+        return Role(name: name, directory: directory, tasks: tasks, handlers: handlers, defaults: defaults)
+    }
+
+    private static func collect<T>(_ problems: inout [LoadProblem], _ body: () throws -> T) -> T? {
+        do { return try body() } catch let error as LoadError {
+            problems += error.problems
+        } catch {
+            problems.append(LoadProblem(location: "", message: "\(error)"))
+        }
+        return nil
+    }
+
+    private static func mainFile(_ directory: String) -> String? {
+        for name in ["main.yml", "main.yaml"] where FileManager.default.fileExists(atPath: directory + "/" + name) {
+            return directory + "/" + name
+        }
+        return nil
+    }
+
+    static func loadVariables(_ path: String) throws -> [String: Value] {
+        let document = try YAMLDocument(path: path)
+        guard let root = document.root else { return [:] }
+        guard case .map(let entries) = YAMLDocument.value(root) else {
+            throw LoadError(problems: [LoadProblem(location: document.location(root), message: "expected a mapping of variables")])
+        }
+        return entries
+    }
+
+    /// Parses a task list; each task is a mapping with exactly one module key.
+    static func loadTasks(_ path: String) throws -> [RoleTask] {
+        let document = try YAMLDocument(path: path)
+        guard let root = document.root else { return [] }
+        guard case .sequence(let sequence) = root else {
+            throw LoadError(problems: [LoadProblem(location: document.location(root), message: "expected a list of tasks")])
+        }
+        var tasks: [RoleTask] = []
+        var problems: [LoadProblem] = []
+        for node in sequence {
+            let location = document.location(node)
+            guard case .mapping(let mapping) = node else {
+                problems.append(LoadProblem(location: location, message: "a task must be a mapping (name:, module:, ...)"))
+                continue
+            }
+            var fields: [String: Value] = [:]
+            var moduleKeys: [(String, Node)] = []
+            for (keyNode, valueNode) in mapping {
+                let key = keyNode.string ?? ""
+                if unsupportedKeywords.contains(key) {
+                    problems.append(LoadProblem(location: document.location(keyNode), message: "'\(key)' is not supported by haprov", fix: "remove it, or split the task"))
+                } else if taskKeywords.contains(key) {
+                    fields[key] = YAMLDocument.value(valueNode)
+                } else {
+                    moduleKeys.append((key, valueNode))
+                }
+            }
+            guard moduleKeys.count == 1, let (rawModule, argsNode) = moduleKeys.first else {
+                let names = moduleKeys.map(\.0)
+                problems.append(LoadProblem(location: location,
+                                            message: names.isEmpty ? "task has no module" : "task names several modules or unknown keywords: \(names.joined(separator: ", "))",
+                                            fix: "one module per task; keywords: \(taskKeywords.sorted().joined(separator: ", "))"))
+                continue
+            }
+            let module = rawModule.hasPrefix("ansible.builtin.") ? String(rawModule.dropFirst("ansible.builtin.".count)) : rawModule
+            do { _ = try ModuleRegistry.module(named: module) } catch let error as ModuleError {
+                problems.append(LoadProblem(location: document.location(argsNode), message: error.message, fix: error.fix))
+                continue
+            }
+            let args: [String: Value]
+            switch YAMLDocument.value(argsNode) {
+            case .map(let entries): args = entries
+            case .null: args = [:]
+            case .string(let text): args = freeForm(text, module: module)
+            default:
+                problems.append(LoadProblem(location: document.location(argsNode), message: "\(module) arguments must be a mapping or a string"))
+                continue
+            }
+            tasks.append(RoleTask(
+                name: fields["name"]?.plainString ?? "\(module)",
+                module: module,
+                args: args,
+                when: fields["when"]?.stringList ?? [],
+                notify: fields["notify"]?.stringList ?? [],
+                tags: fields["tags"]?.stringList ?? [],
+                become: fields["become"].flatMap { if case .bool(let b) = $0 { return b } else { return nil } },
+                loop: fields["loop"] ?? fields["with_items"],
+                listen: fields["listen"]?.stringList ?? [],
+                ignoreErrors: fields["ignore_errors"] == .bool(true),
+                location: location))
+        }
+        if !problems.isEmpty { throw LoadError(problems: problems) }
+        return tasks
+    }
+
+    /// `command: ls /` is a raw command; `apt: name=x state=present` is key=value pairs.
+    static func freeForm(_ text: String, module: String) -> [String: Value] {
+        if module == "command" || module == "shell" { return ["_raw": .string(text)] }
+        var args: [String: Value] = [:]
+        for word in text.split(separator: " ") {
+            let parts = word.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { return ["_raw": .string(text)] }
+            args[parts[0]] = .string(parts[1])
+        }
+        return args
+    }
+}
+
+extension Value {
+    /// The text of a scalar (numbers and booleans as YAML would print them).
+    var plainString: String? {
+        switch self {
+        case .string(let s): return s
+        case .int(let i): return String(i)
+        case .double(let d): return String(d)
+        case .bool(let b): return b ? "true" : "false"
+        default: return nil
+        }
+    }
+
+    /// A string or a list of strings as a list.
+    var stringList: [String] {
+        switch self {
+        case .list(let items): return items.compactMap(\.plainString)
+        default: return plainString.map { [$0] } ?? []
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Yams
+
+/// A YAML file read into `Value`s, keeping where each node came from for error messages.
+struct YAMLDocument {
+    let path: String
+    let root: Node?
+
+    init(path: String) throws {
+        self.path = path
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw LoadError(problems: [LoadProblem(location: path, message: "cannot read file")])
+        }
+        do {
+            root = try Yams.compose(yaml: String(decoding: data, as: UTF8.self))
+        } catch let error as YamlError {
+            throw LoadError(problems: [LoadProblem(location: path, message: "invalid YAML: \(error)")])
+        }
+    }
+
+    func location(_ node: Node) -> String {
+        guard let mark = node.mark else { return path }
+        return "\(path):\(mark.line):\(mark.column)"
+    }
+
+    /// Converts a node with YAML 1.1 scalars as Ansible reads them (yes/no are booleans).
+    static func value(_ node: Node) -> Value {
+        switch node {
+        case .scalar(let scalar):
+            if scalar.style != .plain { return .string(scalar.string) }
+            let s = scalar.string
+            switch s {
+            case "", "~", "null", "Null", "NULL": return .null
+            case "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON": return .bool(true)
+            case "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF": return .bool(false)
+            default: break
+            }
+            if let int = Int(s) { return .int(int) }
+            if s.hasPrefix("0o"), let int = Int(s.dropFirst(2), radix: 8) { return .int(int) }
+            if s.range(of: #"^[-+]?(\d+\.\d*|\.\d+)([eE][-+]?\d+)?$"#, options: .regularExpression) != nil, let d = Double(s) {
+                return .double(d)
+            }
+            return .string(s)
+        case .sequence(let sequence):
+            return .list(sequence.map(value))
+        case .mapping(let mapping):
+            var entries: [String: Value] = [:]
+            for (key, item) in mapping { entries[key.string ?? "\(key)"] = value(item) }
+            return .map(entries)
+        case .alias:
+            return .null
+        }
+    }
+}
+
+/// Problems found loading roles or plays, all of them, each with file:line:column.
+public struct LoadError: Error, Sendable, CustomStringConvertible {
+    public var problems: [LoadProblem]
+    public init(problems: [LoadProblem]) { self.problems = problems }
+    public var description: String { problems.map(\.description).joined(separator: "\n") }
+}
+
+public struct LoadProblem: Sendable, CustomStringConvertible {
+    public var location: String
+    public var message: String
+    public var fix: String?
+
+    public init(location: String, message: String, fix: String? = nil) {
+        self.location = location
+        self.message = message
+        self.fix = fix
+    }
+
+    public var description: String { "\(location): \(message)" + (fix.map { " (\($0))" } ?? "") }
+}
