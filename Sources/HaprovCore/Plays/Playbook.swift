@@ -1,0 +1,76 @@
+import Foundation
+
+/// Which roles run on which hosts, in order: the inventory's `haprov_plays` variable.
+///
+/// ```yaml
+/// all:
+///   vars:
+///     haprov_plays:
+///       - hosts: webservers
+///         roles: [web]
+///       - hosts: loadbalancers
+///         roles: [haproxy, keepalived]
+/// ```
+/// Kept inside the inventory's variables so that one file drives `haprov apply` and the file
+/// stays a valid Ansible inventory.
+public struct Playbook: Sendable {
+    public struct Play: Sendable {
+        public var name: String
+        public var hosts: String
+        public var roles: [String]
+    }
+
+    public var plays: [Play]
+
+    public static let variable = "haprov_plays"
+
+    /// Reads `haprov_plays` from the variables of the `all` group.
+    public init(_ value: Value?, source: String) throws {
+        guard let value else {
+            throw LoadError(problems: [LoadProblem(location: source, message: "the inventory has no \(Self.variable)",
+                                                   fix: "add all.vars.\(Self.variable): a list of {hosts: GROUP, roles: [ROLE, ...]}")])
+        }
+        guard case .list(let items) = value else {
+            throw LoadError(problems: [LoadProblem(location: source, message: "\(Self.variable) must be a list of plays")])
+        }
+        var plays: [Play] = []
+        var problems: [LoadProblem] = []
+        for (index, item) in items.enumerated() {
+            let place = "\(source): \(Self.variable)[\(index)]"
+            guard case .map(let entries) = item else {
+                problems.append(LoadProblem(location: place, message: "a play is a mapping with hosts and roles"))
+                continue
+            }
+            for key in entries.keys where !["name", "hosts", "roles"].contains(key) {
+                problems.append(LoadProblem(location: place, message: "unknown key \(key)",
+                                            fix: Suggest.nearest(key, in: ["name", "hosts", "roles"]).map { "did you mean \($0)?" }))
+            }
+            guard let hosts = entries["hosts"]?.plainString else {
+                problems.append(LoadProblem(location: place, message: "play needs hosts (a group, a host, or a pattern)"))
+                continue
+            }
+            let roles = entries["roles"]?.stringList ?? []
+            if roles.isEmpty { problems.append(LoadProblem(location: place, message: "play on \(hosts) has no roles")) }
+            plays.append(Play(name: entries["name"]?.plainString ?? hosts, hosts: hosts, roles: roles))
+        }
+        if !problems.isEmpty { throw LoadError(problems: problems) }
+        self.plays = plays
+    }
+
+    /// Every role named by some play, once, in first-use order.
+    public var roleNames: [String] {
+        var seen = Set<String>()
+        return plays.flatMap(\.roles).filter { seen.insert($0).inserted }
+    }
+
+    /// The roles of each host, in play order; `select` expands a play's host pattern.
+    public func roles(select: (String) throws -> [String]) throws -> [String: [String]] {
+        var result: [String: [String]] = [:]
+        for play in plays {
+            for host in try select(play.hosts) {
+                for role in play.roles where !(result[host] ?? []).contains(role) { result[host, default: []].append(role) }
+            }
+        }
+        return result
+    }
+}
