@@ -6,6 +6,9 @@ struct BoundTask {
     var role: Role
     var task: RoleTask
     var label: String
+    /// Variables as written (role defaults, inventory, loop item), templates unrendered.
+    var rawVariables: [String: Value]
+    /// `rawVariables` with templated values rendered; what modules and conditions see.
     var variables: [String: Value]
     var module: (any Module)?
     /// Why the module could not be built yet (e.g. a template needs facts not gathered yet).
@@ -19,7 +22,8 @@ struct BoundTask {
         for task in tasks {
             let items: [Value?]
             do { items = try loopItems(task, variables: variables, renderer: renderer) } catch {
-                bound.append(BoundTask(role: role, task: task, label: task.name, variables: variables, module: nil, pendingError: error, isHandler: isHandler))
+                bound.append(BoundTask(role: role, task: task, label: task.name, rawVariables: variables, variables: variables,
+                                       module: nil, pendingError: error, isHandler: isHandler))
                 continue
             }
             for item in items {
@@ -29,7 +33,8 @@ struct BoundTask {
                     scoped["item"] = item
                     label += " (\(item.shortText))"
                 }
-                var entry = BoundTask(role: role, task: task, label: label, variables: scoped, module: nil, pendingError: nil, isHandler: isHandler)
+                var entry = BoundTask(role: role, task: task, label: label, rawVariables: scoped,
+                                      variables: renderer.resolveVariables(scoped), module: nil, pendingError: nil, isHandler: isHandler)
                 entry.build(renderer: renderer, topLevelTemplates: topLevelTemplates, hostName: hostName)
                 bound.append(entry)
             }
@@ -52,6 +57,12 @@ struct BoundTask {
             module = nil
             pendingError = error
         }
+    }
+
+    /// Adds the host's facts, so that variables and templates that need them can render.
+    mutating func learn(_ facts: [String: Value], renderer: TemplateRenderer) {
+        rawVariables.merge(facts) { mine, _ in mine }
+        variables = renderer.resolveVariables(rawVariables)
     }
 
     /// Whether every `when:` condition holds.

@@ -50,7 +50,7 @@ struct HostRunner {
         // With host facts known, rebuild tasks that needed them; gather what those add.
         var missing: [FactQuery] = []
         for index in tasks.indices {
-            tasks[index].variables.merge(hostFacts) { mine, _ in mine }
+            tasks[index].learn(hostFacts, renderer: renderer)
             if tasks[index].module == nil {
                 tasks[index].build(renderer: renderer, topLevelTemplates: options.topLevelTemplates, hostName: job.name)
                 missing += tasks[index].module?.facts.filter { facts.outputs[$0.key] == nil } ?? []

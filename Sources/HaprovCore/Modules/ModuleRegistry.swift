@@ -4,6 +4,7 @@ public enum ModuleRegistry {
         TemplateModule.self,
         CopyModule.self,
         FileModule.self,
+        AssertModule.self,
     ]
 
     public static func module(named name: String) throws -> any Module.Type {

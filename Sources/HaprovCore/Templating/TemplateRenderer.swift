@@ -26,6 +26,8 @@ public struct TemplateRenderer: Sendable {
     public func renderValue(_ value: Value, name: String, variables: [String: Value]) throws -> Value {
         switch value {
         case .string(let s) where s.contains("{{") || s.contains("{%"):
+            // "{{ name }}" alone keeps the variable's type (a list stays a list), as in Ansible.
+            if let whole = Self.wholeVariable(s), let found = Self.lookup(whole, in: variables) { return found }
             return .string(try render(s, name: name, variables: variables))
         case .list(let items):
             return .list(try items.map { try renderValue($0, name: name, variables: variables) })
@@ -34,6 +36,54 @@ public struct TemplateRenderer: Sendable {
         default:
             return value
         }
+    }
+
+    static func wholeVariable(_ text: String) -> String? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard trimmed.hasPrefix("{{"), trimmed.hasSuffix("}}") else { return nil }
+        let inner = trimmed.dropFirst(2).dropLast(2).trimmingCharacters(in: .whitespaces)
+        guard !inner.isEmpty, inner.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }) else { return nil }
+        return inner
+    }
+
+    /// Looks up a dotted path (`a.b.0`) in the variables.
+    static func lookup(_ path: String, in variables: [String: Value]) -> Value? {
+        let parts = path.split(separator: ".").map(String.init)
+        guard let first = parts.first, var current = variables[first] else { return nil }
+        for part in parts.dropFirst() {
+            switch current {
+            case .map(let entries): guard let next = entries[part] else { return nil }; current = next
+            case .list(let items): guard let i = Int(part), items.indices.contains(i) else { return nil }; current = items[i]
+            default: return nil
+            }
+        }
+        // Strings go through the normal renderer so that nested templates still render.
+        if case .string = current { return nil }
+        return current
+    }
+
+    /// Renders variables whose values are templates (`web_name: "{{ inventory_hostname }}"`),
+    /// repeatedly so chains resolve. A variable that cannot be rendered yet (it needs a fact
+    /// not gathered) is left out, so that what uses it waits instead of shipping braces.
+    public func resolveVariables(_ variables: [String: Value]) -> [String: Value] {
+        var resolved = variables
+        var pending = Set(variables.filter { $0.value.containsTemplate }.map(\.key))
+        for _ in 0..<6 where !pending.isEmpty {
+            var progressed = false
+            for key in pending.sorted() {
+                guard let value = resolved[key] else { continue }
+                var others = resolved
+                for name in pending { others[name] = nil }
+                if let rendered = try? renderValue(value, name: key, variables: others), !rendered.containsTemplate {
+                    resolved[key] = rendered
+                    pending.remove(key)
+                    progressed = true
+                }
+            }
+            if !progressed { break }
+        }
+        for key in pending { resolved[key] = nil }
+        return resolved
     }
 
     /// Evaluates a `when:` condition with Stencil's `if` expression syntax (and, or, not, ==, in).
@@ -89,6 +139,16 @@ public struct TemplateError: Error, Sendable, CustomStringConvertible {
 }
 
 extension Value {
+    /// Whether a template hides in this value.
+    var containsTemplate: Bool {
+        switch self {
+        case .string(let s): return s.contains("{{") || s.contains("{%")
+        case .list(let items): return items.contains { $0.containsTemplate }
+        case .map(let entries): return entries.values.contains { $0.containsTemplate }
+        default: return false
+        }
+    }
+
     /// The value as Stencil wants it: plain Swift strings, numbers, arrays and dictionaries.
     var stencilValue: Any {
         switch self {
