@@ -27,6 +27,8 @@ public struct EngineOptions: Sendable {
     /// Where `template` looks after a role's own folders.
     public var topLevelTemplates: String?
     public var commandTimeout: Duration = .seconds(1800)
+    /// Where each host keeps what haprov changed, for `haprov reset`.
+    public var baselineDirectory = Baseline.defaultDirectory
 
     public init() {}
 }

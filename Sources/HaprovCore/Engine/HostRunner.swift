@@ -161,7 +161,7 @@ struct HostRunner {
     }
 
     private func runReportingProgress(_ change: Change, label: String, on transport: any Transport) throws -> CommandResult {
-        guard change.slow else { return try transport.run(change.script, stdin: change.stdin, timeout: options.commandTimeout) }
+        guard change.slow else { return try transport.run(change.scriptRecordingBaseline(in: options.baselineDirectory), stdin: change.stdin, timeout: options.commandTimeout) }
         let done = DispatchSemaphore(value: 0)
         let host = job.name
         let reporter = self.reporter
@@ -174,7 +174,7 @@ struct HostRunner {
         }
         ticker.start()
         defer { done.signal() }
-        return try transport.run(change.script, stdin: change.stdin, timeout: options.commandTimeout)
+        return try transport.run(change.scriptRecordingBaseline(in: options.baselineDirectory), stdin: change.stdin, timeout: options.commandTimeout)
     }
 
     private func selectedByTags(_ task: BoundTask) -> Bool {

@@ -34,11 +34,11 @@ public struct FileModule: Module {
         switch state {
         case "absent":
             if current.kind == .absent { return Plan() }
-            return Plan([Change(summary: "remove \(path)", script: "rm -rf -- \(p)")])
+            return Plan([Change(summary: "remove \(path)", script: "rm -rf -- \(p)", touches: [.file(path)])])
         case "directory":
             if current.kind == .absent {
                 let script = "mkdir -p -- \(p)\n" + FileScripts.attributes(path: path, mode: mode, owner: owner, group: group)
-                return Plan([Change(summary: "create directory \(path)", script: script)])
+                return Plan([Change(summary: "create directory \(path)", script: script, touches: [.file(path)])])
             }
             guard current.kind == .directory else {
                 throw ModuleError(argument: "path", message: "\(path) exists and is not a directory")
@@ -47,7 +47,7 @@ public struct FileModule: Module {
             let linked = try facts.output(linkQuery).text
             if current.kind == .link, linked == target { return Plan() }
             guard let target else { return Plan() }
-            return Plan([Change(summary: "link \(path) -> \(target)", script: "ln -sfn -- \(Shell.quote(target)) \(p)")])
+            return Plan([Change(summary: "link \(path) -> \(target)", script: "ln -sfn -- \(Shell.quote(target)) \(p)", touches: [.file(path)])])
         default:
             guard current.kind == .regular else {
                 throw ModuleError(argument: "path", message: "\(path) is not a regular file (use copy or template to create one)")
@@ -59,6 +59,6 @@ public struct FileModule: Module {
         if let group, current.group != group { wrong.append("group \(current.group) -> \(group)") }
         if wrong.isEmpty { return Plan() }
         return Plan([Change(summary: "\(path): " + wrong.joined(separator: ", "),
-                            script: FileScripts.attributes(path: path, mode: mode, owner: owner, group: group))])
+                            script: FileScripts.attributes(path: path, mode: mode, owner: owner, group: group), touches: [.file(path)])])
     }
 }

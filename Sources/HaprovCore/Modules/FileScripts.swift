@@ -100,7 +100,8 @@ struct ManagedFile: Sendable {
                 diff: current.content == nil && current.kind == .regular ? "(content differs; file too large to diff)" : diff,
                 script: FileScripts.atomicWrite(path: path, mode: mode, owner: owner, group: group, validate: validate, backup: backup && current.kind == .regular),
                 stdin: content,
-                checkScript: validate.map { FileScripts.validateOnly(path: path, validate: $0) })])
+                checkScript: validate.map { FileScripts.validateOnly(path: path, validate: $0) },
+                touches: [.file(path)])])
         }
         var wrong: [String] = []
         if let mode, current.mode != mode { wrong.append("mode \(String(current.mode, radix: 8)) -> \(String(mode, radix: 8))") }
@@ -108,6 +109,6 @@ struct ManagedFile: Sendable {
         if let group, current.group != group { wrong.append("group \(current.group) -> \(group)") }
         if wrong.isEmpty { return Plan() }
         return Plan([Change(summary: "\(path): " + wrong.joined(separator: ", "),
-                            script: FileScripts.attributes(path: path, mode: mode, owner: owner, group: group))])
+                            script: FileScripts.attributes(path: path, mode: mode, owner: owner, group: group), touches: [.file(path)])])
     }
 }

@@ -67,14 +67,23 @@ public struct Change: Sendable, Equatable {
     public var checkScript: String?
     /// May run long (apt): the reporter shows progress while it runs.
     public var slow: Bool
+    /// What the change modifies, recorded once as the host's baseline for `haprov reset`.
+    public var touches: [Touch]
 
-    public init(summary: String, diff: String? = nil, script: String, stdin: Data? = nil, checkScript: String? = nil, slow: Bool = false) {
+    public init(summary: String, diff: String? = nil, script: String, stdin: Data? = nil, checkScript: String? = nil,
+                slow: Bool = false, touches: [Touch] = []) {
         self.summary = summary
         self.diff = diff
         self.script = script
         self.stdin = stdin
         self.checkScript = checkScript
         self.slow = slow
+        self.touches = touches
+    }
+
+    /// The script with the baseline recording in front, in the same round trip.
+    public func scriptRecordingBaseline(in directory: String) -> String {
+        touches.isEmpty ? script : Baseline.recordScript(touches, directory: directory) + "\n" + script
     }
 }
 

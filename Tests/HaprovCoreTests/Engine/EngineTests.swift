@@ -14,6 +14,7 @@ import Testing
         let reporter = CollectingReporter()
         var options = EngineOptions()
         options.check = check
+        options.baselineDirectory = (job.variables["root"]?.plainString ?? "/tmp") + "/baseline"
         let summary = Engine(factory: LocalFactory(), reporter: reporter, options: options).run([job])
         return (summary, reporter.results)
     }
@@ -112,7 +113,9 @@ import Testing
         down.name = "down"
         down.connection.name = "down"
         let up = try job(root: root + "/up")
-        let summary = Engine(factory: Flaky(), reporter: CollectingReporter(), options: EngineOptions()).run([down, up])
+        var options = EngineOptions()
+        options.baselineDirectory = root + "/baseline"
+        let summary = Engine(factory: Flaky(), reporter: CollectingReporter(), options: options).run([down, up])
         #expect(summary.recaps[0].unreachable == 1)
         #expect(summary.recaps[1].changed == 5)
     }
