@@ -6,6 +6,7 @@ extension SSHSession {
     /// Runs one command on a fresh channel: stdin is sent while stdout and stderr are drained
     /// in the same loop, so neither stream can fill its window and stall the other.
     func exec(_ command: String, stdin: Data?, timeout: Duration?) throws -> CommandResult {
+        reapAbandonedChannels()
         let deadline = timeout.map(Deadline.init)
         let step: TransportStep = deadline == nil ? .exec : .timeout
         let what = "command `\(Self.abbreviate(command))`"
@@ -15,8 +16,11 @@ extension SSHSession {
         }
         var closedCleanly = false
         defer {
-            if !closedCleanly { abandon(channel) }
-            _ = try? attempt(.exec, "freeing a channel", deadline: Deadline(.seconds(2))) { libssh2_channel_free(channel) }
+            if closedCleanly {
+                _ = try? attempt(.exec, "freeing a channel", deadline: Deadline(.seconds(2))) { libssh2_channel_free(channel) }
+            } else {
+                abandon(channel)
+            }
         }
 
         let commandBytes = Array(command.utf8)
@@ -96,12 +100,22 @@ extension SSHSession {
         return CommandResult(exitStatus: status, stdout: stdout, stderr: stderr)
     }
 
-    /// After a timeout or error mid-command: try to close the channel within a short grace
-    /// period; if the server does not answer, the session is no longer trustworthy.
+    /// After a timeout or an error mid-command: ask the server to close the channel, but do
+    /// not wait. The server answers only when the remote command ends (OpenSSH keeps the channel
+    /// until its child exits), so the channel is freed later and the session stays usable now.
     private func abandon(_ channel: OpaquePointer) {
-        let grace = Deadline(.seconds(2))
-        let closed = (try? attempt(.exec, "closing an abandoned channel", deadline: grace) { libssh2_channel_close(channel) }) == 0
-        if !closed { isBroken = true }
+        let rc = libssh2_channel_close(channel)
+        if rc == 0 || rc == LibSSH2.eagain {
+            abandonedChannels.append(channel)
+        } else {
+            // Closing failed outright: the connection itself is in doubt.
+            isBroken = true
+        }
+    }
+
+    /// Frees abandoned channels whose close the server has confirmed since.
+    func reapAbandonedChannels() {
+        abandonedChannels.removeAll { libssh2_channel_free($0) != LibSSH2.eagain }
     }
 
     private func exitSignal(_ channel: OpaquePointer) -> String? {

@@ -24,10 +24,18 @@ final class JumpTunnel: @unchecked Sendable {
 
     /// Connects to the bastion and opens a channel from it to `address`:`port`.
     init(bastion: SSHSession, address: String, port: Int, target: String, timeout: Duration) throws {
-        let channel = try bastion.checkPointer(.jump, "opening a tunnel from bastion \(bastion.host) to \(address):\(port)",
-                                           deadline: Deadline(timeout),
-                                           fix: "check that the bastion allows TCP forwarding (AllowTcpForwarding, PermitOpen) and can reach \(address):\(port)") {
-            libssh2_channel_direct_tcpip_ex(bastion.raw, address, Int32(port), "127.0.0.1", 22)
+        let channel: OpaquePointer
+        do {
+            channel = try bastion.checkPointer(.jump, "opening a tunnel from bastion \(bastion.host) to \(address):\(port)",
+                                               deadline: Deadline(timeout),
+                                               fix: "check that the bastion allows TCP forwarding (AllowTcpForwarding, PermitOpen) and can reach \(address):\(port)") {
+                libssh2_channel_direct_tcpip_ex(bastion.raw, address, Int32(port), "127.0.0.1", 22)
+            }
+        } catch var error as TransportError {
+            // Errors are reported for the target host; the message names the bastion.
+            error.host = target
+            error.step = .jump
+            throw error
         }
         var pair: [Int32] = [-1, -1]
         var wake: [Int32] = [-1, -1]

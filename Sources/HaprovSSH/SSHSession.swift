@@ -18,6 +18,8 @@ final class SSHSession {
     /// could not be closed); the transport then reconnects before the next call.
     var isBroken = false
     private var sftpClient: SFTPClient?
+    /// Channels of timed-out commands, waiting for the server's close (see `abandon`).
+    var abandonedChannels: [OpaquePointer] = []
     private var freed = false
 
     init(host: String, socket: Int32) throws {
