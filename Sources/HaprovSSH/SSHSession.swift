@@ -85,7 +85,11 @@ final class SSHSession {
     func failure(_ step: TransportStep, _ what: String, code: Int32, fix: String?) -> TransportError {
         let text = lastError().text
         let detail = text.isEmpty ? "libssh2 error \(code)" : "\(text) (libssh2 error \(code))"
-        if Self.isSocketError(code) { isBroken = true }
+        if Self.isSocketError(code) {
+            isBroken = true
+            return TransportError(host: host, step: step, message: "\(what) failed: the connection was lost: \(detail)",
+                                  fix: "check that \(host) and sshd are still up; haprov reconnects on the next command")
+        }
         return TransportError(host: host, step: step, message: "\(what) failed: \(detail)", fix: fix)
     }
 

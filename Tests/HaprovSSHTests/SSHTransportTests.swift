@@ -65,3 +65,23 @@ struct SSHTransportTests {
         return true
     }
 }
+
+@Suite("Lost connections")
+struct SSHTransportReconnectTests {
+    @Test func lostSessionIsReportedThenReopened() throws {
+        let server = try TestSSHD.sharedServer()
+        let transport = try SSHTransportFactory().connect(try server.spec())
+        defer { transport.close() }
+        // $PPID is this connection's sshd session process, which the test's own sshd started.
+        let sessionPid = try transport.run("echo $PPID").stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+        try #require(Int32(sessionPid) != nil)
+        try #require(kill(try #require(Int32(sessionPid)), SIGKILL) == 0)
+
+        let error = #expect(throws: TransportError.self) { try transport.run("true", timeout: .seconds(5)) }
+        #expect(error?.message.contains("connection was lost") == true)
+        #expect(error?.host == "test-host")
+        let after = try transport.run("echo $PPID", timeout: .seconds(5)).stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(!after.isEmpty)
+        #expect(after != sessionPid)
+    }
+}

@@ -46,3 +46,23 @@ struct TCPConnectorTests {
         #expect(ContinuousClock.now - start < .seconds(3))
     }
 }
+
+@Suite("IPv6")
+struct IPv6Tests {
+    @Test func connectsOverIPv6Loopback() throws {
+        guard TestSSHD.canBindIPv6Loopback() else {
+            print("haprov test skipped: ::1 is not available")
+            return
+        }
+        let server = try TestSSHD(extraConfig: ["ListenAddress ::1"])
+        defer { server.stop() }
+        let knownHosts = try TestSSHD.makeTemporaryDirectory(prefix: "haprov-kh") + "/known_hosts"
+        let spec = ConnectionSpec(name: "v6", address: "::1", port: server.port, privateKeyFiles: [server.clientKey],
+                                  knownHostsFiles: [knownHosts], unknownHostKeyPolicy: .acceptNew, connectTimeout: .seconds(5))
+        let transport = try SSHTransportFactory().connect(spec)
+        defer { transport.close() }
+        // SSH_CONNECTION names the client address as the server saw it.
+        #expect(try transport.run("echo $SSH_CONNECTION").stdoutText.hasPrefix("::1 "))
+        #expect(try String(contentsOfFile: knownHosts, encoding: .utf8).hasPrefix("[::1]:\(server.port) ssh-ed25519 "))
+    }
+}
