@@ -27,7 +27,7 @@ struct HostKeyVerifier {
         var mismatchFile: String?
         for path in spec.knownHostsFiles.map(expandTilde) {
             switch try KnownHostsFile(path: path, session: session).check(
-                host: spec.address, port: spec.port, key: key.blob, keyType: key.libssh2Type
+                name: knownHostsName, key: key.blob, keyType: key.libssh2Type
             ) {
             case .match:
                 return
@@ -100,23 +100,28 @@ struct KnownHostsFile {
 
     /// Reads the file line by line so one entry libssh2 cannot parse (a new key type, a
     /// @cert-authority line) does not hide the rest, as libssh2_knownhost_readfile would.
-    func check(host: String, port: Int, key: Data, keyType: Int32) throws -> Result {
+    /// `name` is the exact host field (`[host]:port` off port 22). libssh2's own port
+    /// handling also tries the bare host for any port, which OpenSSH does not, so the port is
+    /// passed as -1 and the name matched as written (hashed entries hash the same string).
+    func check(name: String, key: Data, keyType: Int32) throws -> Result {
         guard let data = FileManager.default.contents(atPath: path) else { return .notFound }
         guard let hosts = libssh2_knownhost_init(session.raw) else {
             throw TransportError(host: session.host, step: .hostKey, message: "libssh2 could not allocate a known-hosts collection")
         }
         defer { libssh2_knownhost_free(hosts) }
         for line in data.split(separator: UInt8(ascii: "\n")) {
-            let bytes = Array(line)
+            // Shaped like an fgets() line: libssh2's parser scans some fields with strlen(),
+            // so a bare slice would let it read past the end (seen as random key mismatches).
+            let bytes = Array(line) + [UInt8(ascii: "\n"), 0]
             _ = bytes.withUnsafeBufferPointer { buffer in
                 buffer.withMemoryRebound(to: CChar.self) {
-                    libssh2_knownhost_readline(hosts, $0.baseAddress, $0.count, LIBSSH2_KNOWNHOST_FILE_OPENSSH)
+                    libssh2_knownhost_readline(hosts, $0.baseAddress, $0.count - 1, LIBSSH2_KNOWNHOST_FILE_OPENSSH)
                 }
             }
         }
         let typeMask = Self.typePlain | Self.keyEncodingRaw | Self.keyBits(for: keyType)
         let rc = key.withUnsafeBytes { raw in
-            libssh2_knownhost_checkp(hosts, host, Int32(port), raw.baseAddress?.assumingMemoryBound(to: CChar.self), raw.count, typeMask, nil)
+            libssh2_knownhost_checkp(hosts, name, -1, raw.baseAddress?.assumingMemoryBound(to: CChar.self), raw.count, typeMask, nil)
         }
         switch rc {
         case LIBSSH2_KNOWNHOST_CHECK_MATCH: return .match

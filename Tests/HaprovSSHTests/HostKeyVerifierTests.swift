@@ -65,6 +65,18 @@ struct HostKeyVerifierTests {
         #expect(try String(contentsOfFile: knownHosts, encoding: .utf8) == original)
     }
 
+    @Test func entryForAnotherPortIsNotThisHost() throws {
+        // Like OpenSSH, a bare "127.0.0.1" entry describes port 22 only: not a changed key here.
+        let directory = try TestSSHD.makeTemporaryDirectory(prefix: "haprov-kh")
+        try TestSSHD.keygen(type: "ed25519", path: directory + "/other")
+        let otherKey = try String(contentsOfFile: directory + "/other.pub", encoding: .utf8).split(separator: " ").prefix(2).joined(separator: " ")
+        let knownHosts = directory + "/known_hosts"
+        try "127.0.0.1 \(otherKey)\n[127.0.0.1]:1 \(otherKey)\n".write(toFile: knownHosts, atomically: true, encoding: .utf8)
+        let error = #expect(throws: TransportError.self) { try SSHTransportFactory().connect(try server.spec(knownHosts: knownHosts)) }
+        #expect(error?.step == .hostKey)
+        #expect(error?.message.contains("unknown host key") == true)
+    }
+
     @Test func hashedEntriesMatch() throws {
         let knownHosts = try server.trustingKnownHosts()
         let hashed = try LocalProcess.run(["/usr/bin/ssh-keygen", "-H", "-f", knownHosts])

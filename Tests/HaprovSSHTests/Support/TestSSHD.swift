@@ -9,7 +9,7 @@ import Glibc
 /// all in a temporary directory that goes away with it.
 final class TestSSHD: @unchecked Sendable {
     let directory: String
-    let port: Int
+    private(set) var port = 0
     /// Client ed25519 key authorised for every user (root and the test user).
     let clientKey: String
     private var process: Spawned?
@@ -21,11 +21,30 @@ final class TestSSHD: @unchecked Sendable {
 
     init(extraConfig: [String] = []) throws {
         directory = try Self.makeTemporaryDirectory(prefix: "haprov-sshd")
-        port = try Self.freePort()
         try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
         try Self.keygen(type: "ed25519", path: directory + "/host_ed25519")
         clientKey = directory + "/client_ed25519"
         try Self.keygen(type: "ed25519", path: clientKey)
+        try authorize(publicKey: clientKey + ".pub", for: "root")
+        try authorize(publicKey: clientKey + ".pub", for: TestUser.name)
+        Self.registry.add(self)
+        // A port found free can be taken by a parallel test before sshd binds it; then sshd
+        // exits and another port is tried. Only sshd's own "listening" line counts as ready,
+        // never a successful connect (that could be someone else's server).
+        var attempts: [String] = []
+        for _ in 0..<5 {
+            port = try Self.freePort()
+            try writeConfig(extraConfig)
+            try? FileManager.default.removeItem(atPath: directory + "/sshd.log")
+            let spawned = try Spawned(["/usr/sbin/sshd", "-D", "-e", "-f", directory + "/sshd_config"], logPath: directory + "/sshd.log")
+            process = spawned
+            if try waitUntilListening(spawned) { return }
+            attempts.append(log)
+        }
+        throw TestFailure("sshd did not start: \(attempts.joined(separator: "\n---\n"))")
+    }
+
+    private func writeConfig(_ extraConfig: [String]) throws {
         let config = [
             "Port \(port)",
             "ListenAddress 127.0.0.1",
@@ -44,11 +63,6 @@ final class TestSSHD: @unchecked Sendable {
             "LogLevel VERBOSE",
         ] + extraConfig
         try (config.joined(separator: "\n") + "\n").write(toFile: directory + "/sshd_config", atomically: true, encoding: .utf8)
-        try authorize(publicKey: clientKey + ".pub", for: "root")
-        try authorize(publicKey: clientKey + ".pub", for: TestUser.name)
-        process = try Spawned(["/usr/sbin/sshd", "-D", "-e", "-f", directory + "/sshd_config"], logPath: directory + "/sshd.log")
-        Self.registry.add(self)
-        try waitUntilListening()
     }
 
     deinit { stop() }
@@ -56,7 +70,9 @@ final class TestSSHD: @unchecked Sendable {
     /// Stops the server and removes its directory. Safe to call twice.
     func stop() {
         process?.stop()
-        try? FileManager.default.removeItem(atPath: directory)
+        if ProcessInfo.processInfo.environment["HAPROV_KEEP_TEST_FILES"] == nil {
+            try? FileManager.default.removeItem(atPath: directory)
+        }
     }
 
     /// The known_hosts line OpenSSH would write for this server.
@@ -99,12 +115,15 @@ final class TestSSHD: @unchecked Sendable {
 
     var log: String { (try? String(contentsOfFile: directory + "/sshd.log", encoding: .utf8)) ?? "" }
 
-    private func waitUntilListening() throws {
+    /// True once sshd says it listens on every configured address; false if it exited.
+    private func waitUntilListening(_ spawned: Spawned) throws -> Bool {
+        let expected = (try String(contentsOfFile: directory + "/sshd_config", encoding: .utf8))
+            .split(separator: "\n").filter { $0.hasPrefix("ListenAddress ") }.count
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
-            guard process?.isRunning == true else { throw TestFailure("sshd exited: \(log)") }
-            if Self.canConnect(port: port) { return }
-            usleep(20_000)
+            if log.components(separatedBy: "Server listening on").count - 1 >= expected { return true }
+            guard spawned.isRunning else { return false }
+            usleep(10_000)
         }
         throw TestFailure("sshd did not listen on port \(port) within 10 s: \(log)")
     }
@@ -197,6 +216,7 @@ final class TestSSHD: @unchecked Sendable {
         func cleanUp() {
             let (servers, directories) = lock.withLock { (self.servers, self.directories) }
             for server in servers { server.stop() }
+            guard ProcessInfo.processInfo.environment["HAPROV_KEEP_TEST_FILES"] == nil else { return }
             for directory in directories { try? FileManager.default.removeItem(atPath: directory) }
         }
     }
