@@ -94,7 +94,8 @@ extension SSHSession {
             if let number = Self.signalNumbers[signal] {
                 status = 128 + number
             } else {
-                throw TransportError(host: host, step: .exec, message: "\(what) was killed by signal \(signal)")
+                throw TransportError(host: host, step: .exec, message: "\(what) was killed by signal \(signal)",
+                                     fix: "check the system log on \(host) for what sent the signal (OOM killer, timeout, admin)")
             }
         }
         return CommandResult(exitStatus: status, stdout: stdout, stderr: stderr)

@@ -106,7 +106,8 @@ struct KnownHostsFile {
     func check(name: String, key: Data, keyType: Int32) throws -> Result {
         guard let data = FileManager.default.contents(atPath: path) else { return .notFound }
         guard let hosts = libssh2_knownhost_init(session.raw) else {
-            throw TransportError(host: session.host, step: .hostKey, message: "libssh2 could not allocate a known-hosts collection")
+            throw TransportError(host: session.host, step: .hostKey, message: "libssh2 could not allocate a known-hosts collection",
+                                 fix: "check free memory on this machine")
         }
         defer { libssh2_knownhost_free(hosts) }
         for line in data.split(separator: UInt8(ascii: "\n")) {

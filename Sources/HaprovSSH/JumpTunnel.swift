@@ -43,7 +43,8 @@ final class JumpTunnel: @unchecked Sendable {
               socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &wake) == 0
         else {
             _ = try? bastion.attempt(.jump, "freeing the tunnel", deadline: Deadline(.seconds(1))) { libssh2_channel_free(channel) }
-            throw TransportError(host: target, step: .jump, message: "cannot create a local socket pair for the tunnel: \(String(cString: strerror(errno)))")
+            throw TransportError(host: target, step: .jump, message: "cannot create a local socket pair for the tunnel: \(String(cString: strerror(errno)))",
+                                 fix: "check the open-file limit (ulimit -n) of haprov")
         }
         self.channel = channel
         self.bastion = bastion

@@ -90,7 +90,8 @@ final class SSHSession {
             return TransportError(host: host, step: step, message: "\(what) failed: the connection was lost: \(detail)",
                                   fix: "check that \(host) and sshd are still up; haprov reconnects on the next command")
         }
-        return TransportError(host: host, step: step, message: "\(what) failed: \(detail)", fix: fix)
+        return TransportError(host: host, step: step, message: "\(what) failed: \(detail)",
+                              fix: fix ?? "check the sshd log on \(host) (journalctl -u ssh) for why it refused")
     }
 
     /// Runs `body` until it stops returning EAGAIN and returns its final code, whatever it is.
@@ -145,7 +146,8 @@ final class SSHSession {
         let ready = poll(&pfd, 1, cap)
         if ready < 0 && errno != EINTR {
             isBroken = true
-            throw TransportError(host: host, step: step, message: "\(what): poll failed: \(String(cString: strerror(errno)))")
+            throw TransportError(host: host, step: step, message: "\(what): poll failed: \(String(cString: strerror(errno)))",
+                                 fix: "check the connection to \(host); haprov reconnects on the next command")
         }
         if ready == 0, let deadline, deadline.expired { throw timeout(step, what, deadline) }
     }
@@ -158,7 +160,9 @@ final class SSHSession {
         default:
             fix = "check that \(host) is reachable and its sshd responds (e.g. ssh -v), or raise the connect timeout"
         }
-        return TransportError(host: host, step: step, message: "\(what) did not finish within \(deadline.budgetDescription)", fix: fix)
+        // Running out of a command's time budget is a timeout whichever call was waiting.
+        let reported: TransportStep = step == .exec || step == .sftp ? .timeout : step
+        return TransportError(host: host, step: reported, message: "\(what) did not finish within \(deadline.budgetDescription)", fix: fix)
     }
 
     private static func isSocketError(_ code: Int32) -> Bool {

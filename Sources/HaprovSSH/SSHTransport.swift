@@ -120,7 +120,9 @@ final class SSHConnection {
                                      message: "cannot log in to bastion \(jump.spec.name) (\(error.step.rawValue)): \(error.message)",
                                      fix: error.fix)
             }
-            guard let bastion = bastionConnection else { throw TransportError(host: spec.name, step: .jump, message: "no bastion session") }
+            guard let bastion = bastionConnection else {
+                throw TransportError(host: spec.name, step: .jump, message: "no session to bastion \(jump.spec.name)", fix: "check the jump host settings in the inventory")
+            }
             let opened = try JumpTunnel(bastion: bastion.session, address: spec.address, port: spec.port, target: spec.name, timeout: spec.connectTimeout)
             tunnel = opened
             socket = opened.socket
