@@ -81,7 +81,11 @@ extension SSHSession {
                 }
                 // channel_eof stays 0 while data for this channel is still queued in libssh2.
                 if libssh2_channel_eof(channel) != 0 { break }
-                if !progress { try waitSocket(step, what, deadline: deadline) }
+                if progress {
+                    try checkDeadline(step, what, deadline)
+                } else {
+                    try waitSocket(step, what, deadline: deadline)
+                }
             }
 
             try check(.exec, "closing the channel of \(what)", deadline: deadline, fix: nil) { libssh2_channel_close(channel) }

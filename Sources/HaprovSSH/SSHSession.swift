@@ -152,6 +152,12 @@ final class SSHSession {
         if ready == 0, let deadline, deadline.expired { throw timeout(step, what, deadline) }
     }
 
+    /// Throws the timeout error once `deadline` has passed; for loops that keep making
+    /// progress (a command streaming output forever) and so never reach `waitSocket`.
+    func checkDeadline(_ step: TransportStep, _ what: String, _ deadline: Deadline?) throws {
+        if let deadline, deadline.expired { throw timeout(step, what, deadline) }
+    }
+
     private func timeout(_ step: TransportStep, _ what: String, _ deadline: Deadline) -> TransportError {
         let fix: String
         switch step {

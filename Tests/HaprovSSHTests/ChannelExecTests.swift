@@ -82,6 +82,15 @@ struct ChannelExecTests {
         #expect(after.stdoutText == "still-here\n")
     }
 
+    @Test func timeoutFiresWhileOutputKeepsFlowing() throws {
+        defer { transport.close() }
+        let start = ContinuousClock.now
+        let error = #expect(throws: TransportError.self) { try transport.run("yes", timeout: .seconds(1)) }
+        #expect(error?.step == .timeout)
+        #expect(ContinuousClock.now - start < .seconds(4))
+        #expect(try transport.run("echo next", timeout: .seconds(10)).stdoutText == "next\n")
+    }
+
     @Test func killedBySignalReports128PlusN() throws {
         defer { transport.close() }
         let result = try transport.run("kill -TERM $$")
