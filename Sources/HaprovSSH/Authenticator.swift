@@ -34,11 +34,11 @@ struct Authenticator {
             if try keyFile(path, session, tried: &tried, notes: &notes) { return }
         }
         if let secret = spec.password {
-            if offered.contains("password") {
-                if try password(secret, session, tried: &tried) { return }
-            } else {
-                tried.append("password (skipped: server does not offer it)")
-            }
+            // PAM-only servers (PasswordAuthentication no) ask for the password through
+            // keyboard-interactive instead.
+            let methods = ["password", "keyboard-interactive"].filter(offered.contains)
+            if methods.isEmpty { tried.append("password (skipped: server offers neither password nor keyboard-interactive)") }
+            for method in methods where try password(secret, method: method, session, tried: &tried) { return }
         }
 
         if tried.isEmpty { tried.append("nothing: no agent, key file or password is configured") }
@@ -138,23 +138,64 @@ struct Authenticator {
         return false
     }
 
-    private func password(_ secret: ConnectionSpec.Secret, _ session: SSHSession, tried: inout [String]) throws -> Bool {
+    private func password(_ secret: ConnectionSpec.Secret, method: String, _ session: SSHSession, tried: inout [String]) throws -> Bool {
         let value: String
         do {
             value = try secret.resolve(environment: environment)
         } catch let error as SecretError {
             throw TransportError(host: spec.name, step: .auth, message: "cannot read the password for \(user): \(error.message)", fix: error.fix)
         }
-        let bytes = Array(value.utf8)
-        let rc = try session.attempt(.auth, "password login", deadline: Deadline(spec.connectTimeout)) {
-            bytes.withUnsafeBufferPointer { buffer in
-                buffer.withMemoryRebound(to: CChar.self) {
-                    libssh2_userauth_password_ex(session.raw, user, UInt32(user.utf8.count), $0.baseAddress, UInt32($0.count), nil)
+        let rc: Int32
+        if method == "password" {
+            let bytes = Array(value.utf8)
+            rc = try session.attempt(.auth, "password login", deadline: Deadline(spec.connectTimeout)) {
+                bytes.withUnsafeBufferPointer { buffer in
+                    buffer.withMemoryRebound(to: CChar.self) {
+                        libssh2_userauth_password_ex(session.raw, user, UInt32(user.utf8.count), $0.baseAddress, UInt32($0.count), nil)
+                    }
                 }
             }
+        } else {
+            rc = try keyboardInteractive(value, session)
         }
         if rc == 0 { return true }
-        tried.append(rc == LIBSSH2_ERROR_PASSWORD_EXPIRED ? "password (expired)" : "password (refused)")
+        tried.append(rc == LIBSSH2_ERROR_PASSWORD_EXPIRED ? "\(method) (password expired)" : "\(method) (password refused)")
         return false
+    }
+
+    /// Answers every keyboard-interactive prompt with the password. libssh2 hands the
+    /// callback only the session's abstract pointer, so the password travels through it.
+    private func keyboardInteractive(_ value: String, _ session: SSHSession) throws -> Int32 {
+        let answer = KeyboardInteractiveAnswer(value)
+        guard let abstract = libssh2_session_abstract(session.raw) else { return -1 }
+        let previous = abstract.pointee
+        abstract.pointee = Unmanaged.passUnretained(answer).toOpaque()
+        defer { abstract.pointee = previous }
+        return try withExtendedLifetime(answer) {
+            try session.attempt(.auth, "keyboard-interactive login", deadline: Deadline(spec.connectTimeout)) {
+                libssh2_userauth_keyboard_interactive_ex(session.raw, user, UInt32(user.utf8.count), keyboardInteractiveCallback)
+            }
+        }
+    }
+}
+
+/// The password a keyboard-interactive callback answers with.
+private final class KeyboardInteractiveAnswer {
+    let text: String
+    init(_ text: String) { self.text = text }
+}
+
+/// libssh2 frees each response with free(), so answers are strdup'd.
+private let keyboardInteractiveCallback: @convention(c) (
+    UnsafePointer<CChar>?, Int32, UnsafePointer<CChar>?, Int32, Int32,
+    UnsafePointer<LIBSSH2_USERAUTH_KBDINT_PROMPT>?, UnsafeMutablePointer<LIBSSH2_USERAUTH_KBDINT_RESPONSE>?,
+    UnsafeMutablePointer<UnsafeMutableRawPointer?>?
+) -> Void = { _, _, _, _, count, _, responses, abstract in
+    guard let responses, let raw = abstract?.pointee, count > 0 else { return }
+    let answer = Unmanaged<KeyboardInteractiveAnswer>.fromOpaque(raw).takeUnretainedValue()
+    for index in 0..<Int(count) {
+        guard let copy = strdup(answer.text) else { continue }
+        responses[index].text = copy
+        responses[index].length = UInt32(strlen(copy))
     }
 }

@@ -67,7 +67,7 @@ struct AuthenticatorTests {
         spec.password = .literal("wrong password")
         let error = #expect(throws: TransportError.self) { try SSHTransportFactory().connect(spec) }
         #expect(error?.step == .auth)
-        #expect(error?.message.contains("password (refused)") == true)
+        #expect(error?.message.contains("password (password refused)") == true)
     }
 
     @Test func missingPasswordVariableIsAnAuthError() throws {
@@ -106,5 +106,24 @@ struct AuthenticatorTests {
             #expect(error.message.contains("ed25519"))
             #expect(error.fix?.contains("ssh-keygen -t ed25519") == true)
         }
+    }
+}
+
+@Suite("Keyboard-interactive (PAM) password login")
+struct KeyboardInteractiveTests {
+    @Test func passwordThroughPAMPrompt() throws {
+        guard TestUser.require() else { return }
+        let server = try TestSSHD(extraConfig: ["UsePAM yes", "PasswordAuthentication no", "KbdInteractiveAuthentication yes"])
+        defer { server.stop() }
+        var spec = try server.spec(user: TestUser.name, keys: [])
+        spec.password = .literal(TestUser.password)
+        let transport = try SSHTransportFactory().connect(spec)
+        defer { transport.close() }
+        #expect(try transport.run("id -un").stdoutText == "\(TestUser.name)\n")
+
+        spec.password = .literal("wrong password")
+        let error = #expect(throws: TransportError.self) { try SSHTransportFactory().connect(spec) }
+        #expect(error?.step == .auth)
+        #expect(error?.message.contains("keyboard-interactive (password refused)") == true)
     }
 }

@@ -45,7 +45,8 @@ final class TestSSHD: @unchecked Sendable {
     }
 
     private func writeConfig(_ extraConfig: [String]) throws {
-        let config = [
+        // sshd keeps the first value of a keyword, so the test's own lines go first.
+        let config = extraConfig + [
             "Port \(port)",
             "ListenAddress 127.0.0.1",
             "HostKey \(directory)/host_ed25519",
@@ -61,7 +62,7 @@ final class TestSSHD: @unchecked Sendable {
             "AllowTcpForwarding yes",
             "Subsystem sftp internal-sftp",
             "LogLevel VERBOSE",
-        ] + extraConfig
+        ]
         try (config.joined(separator: "\n") + "\n").write(toFile: directory + "/sshd_config", atomically: true, encoding: .utf8)
     }
 
