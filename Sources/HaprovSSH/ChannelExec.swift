@@ -38,60 +38,58 @@ extension SSHSession {
         var buffer = [CChar](repeating: 0, count: 64 * 1024)
         var sent = 0
         var eofSent = false
-        do {
-            while true {
-                var progress = false
-                for stream: Int32 in [0, SSH_EXTENDED_DATA_STDERR] {
-                    while true {
-                        let count = buffer.withUnsafeMutableBufferPointer {
-                            libssh2_channel_read_ex(channel, stream, $0.baseAddress, $0.count)
-                        }
-                        if count > 0 {
-                            buffer.withUnsafeBytes { raw in
-                                let chunk = UnsafeRawBufferPointer(rebasing: raw[0..<count])
-                                if stream == 0 { stdout.append(contentsOf: chunk) } else { stderr.append(contentsOf: chunk) }
-                            }
-                            progress = true
-                            continue
-                        }
-                        if count == 0 || count == Int(LibSSH2.eagain) { break }
-                        throw failure(.exec, "reading the output of \(what)", code: Int32(truncatingIfNeeded: count), fix: "check the connection to \(host)")
+        while true {
+            var progress = false
+            for stream: Int32 in [0, SSH_EXTENDED_DATA_STDERR] {
+                while true {
+                    let count = buffer.withUnsafeMutableBufferPointer {
+                        libssh2_channel_read_ex(channel, stream, $0.baseAddress, $0.count)
                     }
-                }
-                if !eofSent {
-                    if sent < input.count {
-                        let written = input.withUnsafeBytes { raw in
-                            libssh2_channel_write_ex(channel, 0, raw.baseAddress?.advanced(by: sent).assumingMemoryBound(to: CChar.self), input.count - sent)
+                    if count > 0 {
+                        buffer.withUnsafeBytes { raw in
+                            let chunk = UnsafeRawBufferPointer(rebasing: raw[0..<count])
+                            if stream == 0 { stdout.append(contentsOf: chunk) } else { stderr.append(contentsOf: chunk) }
                         }
-                        if written > 0 {
-                            sent += written
-                            progress = true
-                        } else if written != Int(LibSSH2.eagain) {
-                            // The command closed its stdin early (e.g. `true`); the rest is not wanted.
-                            sent = input.count
-                        }
+                        progress = true
+                        continue
                     }
-                    if sent >= input.count {
-                        let rc = libssh2_channel_send_eof(channel)
-                        if rc != LibSSH2.eagain {
-                            eofSent = true
-                            progress = true
-                        }
-                    }
-                }
-                // channel_eof stays 0 while data for this channel is still queued in libssh2.
-                if libssh2_channel_eof(channel) != 0 { break }
-                if progress {
-                    try checkDeadline(step, what, deadline)
-                } else {
-                    try waitSocket(step, what, deadline: deadline)
+                    if count == 0 || count == Int(LibSSH2.eagain) { break }
+                    throw failure(.exec, "reading the output of \(what)", code: Int32(truncatingIfNeeded: count), fix: "check the connection to \(host)")
                 }
             }
-
-            try check(.exec, "closing the channel of \(what)", deadline: deadline, fix: nil) { libssh2_channel_close(channel) }
-            try check(.exec, "waiting for \(what) to exit", deadline: deadline, fix: nil) { libssh2_channel_wait_closed(channel) }
-            closedCleanly = true
+            if !eofSent {
+                if sent < input.count {
+                    let written = input.withUnsafeBytes { raw in
+                        libssh2_channel_write_ex(channel, 0, raw.baseAddress?.advanced(by: sent).assumingMemoryBound(to: CChar.self), input.count - sent)
+                    }
+                    if written > 0 {
+                        sent += written
+                        progress = true
+                    } else if written != Int(LibSSH2.eagain) {
+                        // The command closed its stdin early (e.g. `true`); the rest is not wanted.
+                        sent = input.count
+                    }
+                }
+                if sent >= input.count {
+                    let rc = libssh2_channel_send_eof(channel)
+                    if rc != LibSSH2.eagain {
+                        eofSent = true
+                        progress = true
+                    }
+                }
+            }
+            // channel_eof stays 0 while data for this channel is still queued in libssh2.
+            if libssh2_channel_eof(channel) != 0 { break }
+            if progress {
+                try checkDeadline(step, what, deadline)
+            } else {
+                try waitSocket(step, what, deadline: deadline)
+            }
         }
+
+        try check(.exec, "closing the channel of \(what)", deadline: deadline, fix: nil) { libssh2_channel_close(channel) }
+        try check(.exec, "waiting for \(what) to exit", deadline: deadline, fix: nil) { libssh2_channel_wait_closed(channel) }
+        closedCleanly = true
 
         var status = libssh2_channel_get_exit_status(channel)
         if let signal = exitSignal(channel) {
