@@ -1,1 +1,149 @@
-public enum HaprovSSHPlaceholder {}
+import Foundation
+import HaprovCore
+
+/// Opens SSH transports over libssh2, wrapping them in `BecomeTransport` when the spec asks
+/// to become another user.
+public struct SSHTransportFactory: TransportFactory {
+    /// Where passphrases, passwords and SSH_AUTH_SOCK are looked up (injected so tests and
+    /// parallel callers need not change the process environment).
+    public var environment: [String: String]
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    /// Connects, checks the host key and logs in; the returned transport keeps the session open.
+    public func connect(_ spec: ConnectionSpec) throws -> any Transport {
+        let transport = try SSHTransport(spec: spec, environment: environment)
+        guard spec.become, spec.becomeUser != spec.user else { return transport }
+        var password: String?
+        if let secret = spec.becomePassword {
+            do {
+                password = try secret.resolve(environment: environment)
+            } catch let error as SecretError {
+                transport.close()
+                throw TransportError(host: spec.name, step: .become, message: "cannot read the become password: \(error.message)", fix: error.fix)
+            }
+        }
+        return BecomeTransport(transport, user: spec.becomeUser, password: password)
+    }
+}
+
+/// One SSH connection to one host, reused for every command and transfer.
+///
+/// Calls are serialised by a lock, so a transport can be shared between threads. If a
+/// session breaks (e.g. a timed-out command whose channel the server never closed), the
+/// next call opens a new one.
+public final class SSHTransport: Transport, @unchecked Sendable {
+    public let hostName: String
+    private let spec: ConnectionSpec
+    private let environment: [String: String]
+    private let lock = NSLock()
+    private let counterLock = NSLock()
+    private var connection: SSHConnection?
+    private var closed = false
+    private var count = 0
+
+    /// Connects now, so connection problems surface before any task runs.
+    public init(spec: ConnectionSpec, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        hostName = spec.name
+        self.spec = spec
+        self.environment = environment
+        connection = try SSHConnection.open(spec, environment: environment)
+    }
+
+    deinit { connection?.close() }
+
+    public var roundTrips: Int { counterLock.withLock { count } }
+
+    public func run(_ command: String, stdin: Data?, timeout: Duration?) throws -> CommandResult {
+        try withSession { try $0.exec(command, stdin: stdin, timeout: timeout) }
+    }
+
+    public func upload(_ data: Data, to path: String, mode: Int) throws {
+        try withSession { try $0.sftp().upload(data, to: path, mode: mode) }
+    }
+
+    public func download(_ path: String) throws -> Data {
+        try withSession { try $0.sftp().download(path) }
+    }
+
+    public func close() {
+        lock.withLock {
+            closed = true
+            connection?.close()
+            connection = nil
+        }
+    }
+
+    private func withSession<R>(_ body: (SSHSession) throws -> R) throws -> R {
+        try lock.withLock {
+            guard !closed else {
+                throw TransportError(host: hostName, step: .exec, message: "the connection was closed", fix: "this is a bug in haprov: a transport was used after close()")
+            }
+            let current: SSHConnection
+            if let connection, !connection.session.isBroken {
+                current = connection
+            } else {
+                connection?.close()
+                connection = nil
+                current = try SSHConnection.open(spec, environment: environment)
+                connection = current
+            }
+            counterLock.withLock { count += 1 }
+            return try body(current.session)
+        }
+    }
+}
+
+/// A logged-in session plus the tunnel it may run through.
+final class SSHConnection {
+    let session: SSHSession
+    private let tunnel: JumpTunnel?
+    private let bastion: SSHConnection?
+
+    private init(session: SSHSession, tunnel: JumpTunnel?, bastion: SSHConnection?) {
+        self.session = session
+        self.tunnel = tunnel
+        self.bastion = bastion
+    }
+
+    static func open(_ spec: ConnectionSpec, environment: [String: String]) throws -> SSHConnection {
+        var tunnel: JumpTunnel?
+        var bastionConnection: SSHConnection?
+        let socket: Int32
+        if let jump = spec.jump {
+            do {
+                bastionConnection = try open(jump.spec, environment: environment)
+            } catch let error as TransportError {
+                throw TransportError(host: spec.name, step: .jump,
+                                     message: "cannot log in to bastion \(jump.spec.name) (\(error.step.rawValue)): \(error.message)",
+                                     fix: error.fix)
+            }
+            guard let bastion = bastionConnection else {
+                throw TransportError(host: spec.name, step: .jump, message: "no session to bastion \(jump.spec.name)", fix: "check the jump host settings in the inventory")
+            }
+            let opened = try JumpTunnel(bastion: bastion.session, address: spec.address, port: spec.port, target: spec.name, timeout: spec.connectTimeout)
+            tunnel = opened
+            socket = opened.socket
+        } else {
+            socket = try TCPConnector.connect(host: spec.name, address: spec.address, port: spec.port, timeout: spec.connectTimeout)
+        }
+        let session = try SSHSession(host: spec.name, socket: socket)
+        do {
+            try session.handshake(deadline: Deadline(spec.connectTimeout))
+            try HostKeyVerifier(spec: spec).verify(session)
+            try Authenticator(spec: spec, environment: environment).authenticate(session)
+        } catch {
+            session.disconnect()
+            tunnel?.close()
+            throw error
+        }
+        return SSHConnection(session: session, tunnel: tunnel, bastion: bastionConnection)
+    }
+
+    func close() {
+        session.disconnect()
+        tunnel?.close()
+    }
+}
