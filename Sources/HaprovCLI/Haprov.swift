@@ -8,6 +8,13 @@ public struct Haprov: ParsableCommand {
         abstract: "Agentless provisioning of high-availability web stacks over SSH.",
         version: HaprovVersion.current,
         subcommands: [
+            InventoryCommand.self,
+            PingCommand.self,
+            RunCommand.self,
+            ApplyCommand.self,
+            CheckCommand.self,
+            TestCommand.self,
+            ResetCommand.self,
         ]
     )
 

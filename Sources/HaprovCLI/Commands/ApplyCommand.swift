@@ -1,0 +1,41 @@
+import ArgumentParser
+import HaprovCore
+import HaprovSSH
+
+/// `haprov apply INVENTORY`: bring every host to the state its roles describe.
+struct ApplyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apply",
+        abstract: "Bring every host to the state its roles describe (idempotent).",
+        discussion: "Exit status: 0 when every host is done, 1 when a host failed or was unreachable or the input is wrong.")
+
+    @OptionGroup var inventory: InventoryOptions
+    @OptionGroup var engineOptions: EngineRunOptions
+
+    @Flag(name: .long, help: "Plan only and change nothing (same as haprov check, but exits 0 on drift).")
+    var check = false
+
+    @Flag(name: .long, help: "Do not run the smoke tests after a successful apply.")
+    var noTest = false
+
+    @Option(name: .long, help: "Write the smoke test results as Markdown to this file.")
+    var report: String?
+
+    func run() throws {
+        let (loaded, hosts) = try inventory.load()
+        let jobs = try JobBuilder.jobs(inventory: loaded, hosts: hosts, options: inventory, rolesPath: engineOptions.rolesPath)
+        let templates = ProjectPaths.find("Templates", inventory: loaded.path, explicit: nil)
+        let engine = Engine(factory: SSHTransportFactory(), reporter: engineOptions.reporter(),
+                            options: engineOptions.engineOptions(check: check, forks: inventory.forks, topLevelTemplates: templates))
+        let summary = engine.run(jobs)
+        if !summary.succeeded { throw ExitCode(HaprovExit.failure) }
+        // Smoke tests need the whole stack: only when no --limit narrowed the run.
+        let stack = Set(jobs.flatMap { $0.roles.map(\.name) })
+        if !check, !noTest, inventory.limit == nil, stack.contains("web"), !stack.isDisjoint(with: ["haproxy", "apache_balancer"]) {
+            StandardOutput.out.write("\n")
+            if try !SmokeSession.run(jobs: jobs, inventoryPath: loaded.path, reportPath: report) {
+                throw ExitCode(HaprovExit.failure)
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import HaprovCore
+import HaprovSSH
+
+/// Runs the smoke tests of an inventory's stack and prints/writes the report.
+enum SmokeSession {
+    /// Returns true when every test passed.
+    static func run(jobs: [HostJob], inventoryPath: String, reportPath: String?, output: TextOutput = StandardOutput.out) throws -> Bool {
+        let renderer = TemplateRenderer()
+        var variables: [String: [String: Value]] = [:]
+        var roles: [String: [String]] = [:]
+        var specs: [String: ConnectionSpec] = [:]
+        for job in jobs {
+            let defaults = job.roles.reduce(into: [String: Value]()) { merged, role in merged.merge(role.defaults) { _, new in new } }
+            variables[job.name] = renderer.resolveVariables(defaults.merging(job.variables) { _, host in host })
+            roles[job.name] = job.roles.map(\.name)
+            specs[job.name] = job.connection
+        }
+        let topology: SmokeTopology
+        do { topology = try SmokeTopology.from(hosts: jobs.map(\.name), variables: variables, roles: roles) } catch {
+            Console.error("\(error)")
+            throw ExitCode(HaprovExit.failure)
+        }
+        let pool = TransportPool(factory: SSHTransportFactory(), specs: specs)
+        defer { pool.closeAll() }
+        let palette = Palette(output: output)
+        output.write(palette.bold("SMOKE TESTS") + " through \(topology.front), requests from \(topology.client)\n")
+        let results = SmokeRunner(topology: topology, connect: pool.transport(for:)) { line in
+            output.write(palette.dim(line) + "\n")
+        }.run()
+        output.write(SmokeReport.table(results, palette: palette))
+        if let reportPath {
+            let markdown = SmokeReport.markdown(results, inventory: (inventoryPath as NSString).lastPathComponent)
+            do { try markdown.write(toFile: reportPath, atomically: true, encoding: .utf8) } catch {
+                Console.error("cannot write the report to \(reportPath): \(error.localizedDescription)")
+            }
+            output.write("report written to \(reportPath)\n")
+        }
+        return results.allSatisfy(\.passed)
+    }
+}
+
+/// One open transport per host, opened on first use and shared (each serialises its calls).
+final class TransportPool: @unchecked Sendable {
+    private let factory: any TransportFactory
+    private let specs: [String: ConnectionSpec]
+    private let lock = NSLock()
+    private var open: [String: any Transport] = [:]
+
+    init(factory: any TransportFactory, specs: [String: ConnectionSpec]) {
+        self.factory = factory
+        self.specs = specs
+    }
+
+    func transport(for host: String) throws -> any Transport {
+        if let existing = lock.withLock({ open[host] }) { return existing }
+        guard let spec = specs[host] else { throw SmokeError("\(host) is not in the selected hosts") }
+        let transport = try factory.connect(spec)
+        lock.withLock { open[host] = transport }
+        return transport
+    }
+
+    func closeAll() {
+        lock.withLock {
+            open.values.forEach { $0.close() }
+            open.removeAll()
+        }
+    }
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+import HaprovCore
+
+/// `haprov test INVENTORY`: prove the stack works the way the course tests it by hand.
+struct TestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test",
+        abstract: "Smoke-test the stack: round robin, stats page, failover and recovery, VIP failover and failback, client address.",
+        discussion: "Stops and restarts services on the hosts while it runs. Exit status: 0 when every test passed, 1 otherwise.")
+
+    @OptionGroup var inventory: InventoryOptions
+
+    @Option(name: .long, help: "Write the results as Markdown to this file (for a lab write-up).")
+    var report: String?
+
+    @Option(name: .long, help: "Folder of roles (default: found beside the inventory).")
+    var rolesPath: String?
+
+    func run() throws {
+        let (loaded, hosts) = try inventory.load()
+        let jobs = try JobBuilder.jobs(inventory: loaded, hosts: hosts, options: inventory, rolesPath: rolesPath)
+        if try !SmokeSession.run(jobs: jobs, inventoryPath: loaded.path, reportPath: report) {
+            throw ExitCode(HaprovExit.failure)
+        }
+    }
+}

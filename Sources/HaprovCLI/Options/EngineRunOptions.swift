@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import HaprovCore
+
+/// Flags shared by `apply` and `check`: what to run and how to report it.
+struct EngineRunOptions: ParsableArguments {
+    enum Format: String, ExpressibleByArgument, CaseIterable { case human, json }
+
+    @Option(name: .long, help: "Only tasks with these tags (comma-separated; a role's name tags all its tasks).")
+    var tags: String?
+
+    @Option(name: .long, help: "Skip tasks with these tags (comma-separated).")
+    var skipTags: String?
+
+    @Flag(name: .long, help: "Show unified diffs of files (secrets masked).")
+    var diff = false
+
+    @Flag(name: [.short, .long], help: "Also list skipped tasks and details.")
+    var verbose = false
+
+    @Option(name: .long, help: "Output: human (default) or json (one JSON event per line).")
+    var format: Format = .human
+
+    @Option(name: .long, help: "Folder of roles (default: Roles/ beside the inventory, its parent, the current folder, or haprov's own).")
+    var rolesPath: String?
+
+    func reporter() -> any Reporter {
+        switch format {
+        case .human: return HumanReporter(output: StandardOutput.out, showDiff: diff, verbose: verbose)
+        case .json: return JSONLinesReporter(output: StandardOutput.out)
+        }
+    }
+
+    func engineOptions(check: Bool, forks: Int?, topLevelTemplates: String?) -> EngineOptions {
+        var options = EngineOptions()
+        options.check = check
+        options.forks = forks
+        options.tags = Set((tags ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        options.skipTags = Set((skipTags ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        options.topLevelTemplates = topLevelTemplates
+        return options
+    }
+}
+
+/// Finds Roles/ and Templates/ for an inventory.
+enum ProjectPaths {
+    static func candidates(_ folder: String, inventory: String) -> [String] {
+        let inventoryDirectory = (URL(fileURLWithPath: inventory).standardizedFileURL.deletingLastPathComponent()).path
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        // .build/<config>/haprov in a checkout: the checkout's own folder, three levels up.
+        let checkout = executable.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        return [
+            inventoryDirectory + "/" + folder,
+            inventoryDirectory + "/" + folder.lowercased(),
+            (inventoryDirectory as NSString).deletingLastPathComponent + "/" + folder,
+            FileManager.default.currentDirectoryPath + "/" + folder,
+            checkout + "/" + folder,
+            "/usr/local/share/haprov/" + folder,
+        ]
+    }
+
+    static func find(_ folder: String, inventory: String, explicit: String?) -> String? {
+        if let explicit { return explicit }
+        if let env = ProcessInfo.processInfo.environment["HAPROV_\(folder.uppercased())_PATH"] { return env }
+        return candidates(folder, inventory: inventory).first { path in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+        }
+    }
+}
+
+/// Turns an inventory into host jobs: plays resolved, roles loaded, connection specs built.
+enum JobBuilder {
+    static func jobs(inventory: Inventory, hosts: [String], options: InventoryOptions, rolesPath: String?) throws -> [HostJob] {
+        guard let roles = ProjectPaths.find("Roles", inventory: inventory.path, explicit: rolesPath) else {
+            Console.error("no Roles folder found for \(inventory.path); looked in: \(ProjectPaths.candidates("Roles", inventory: inventory.path).joined(separator: ", ")) (fix: --roles-path DIR)")
+            throw ExitCode(HaprovExit.failure)
+        }
+        do {
+            let playbook = try Playbook(inventory.groupVariables("all")[Playbook.variable], source: inventory.path)
+            let loaded = try RoleLoader.load(playbook.roleNames, from: roles)
+            let byName = Dictionary(uniqueKeysWithValues: loaded.map { ($0.name, $0) })
+            let rolesOfHost = try playbook.roles(select: { try inventory.select(limit: $0) })
+            let specs = try options.connectionSpecs(inventory, hosts: hosts)
+            return specs.map { spec in
+                HostJob(name: spec.name, connection: spec,
+                        roles: (rolesOfHost[spec.name] ?? []).compactMap { byName[$0] },
+                        variables: inventory.variables(for: spec.name))
+            }
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            Console.error("\(error)")
+            throw ExitCode(HaprovExit.failure)
+        }
+    }
+}

@@ -1,0 +1,191 @@
+import Foundation
+import Yams
+
+/// Every problem found in an inventory, each with file:line:column.
+public struct InventoryError: Error, Sendable, CustomStringConvertible {
+    public var problems: [LoadProblem]
+    public var description: String {
+        "inventory has \(problems.count) problem\(problems.count == 1 ? "" : "s"):\n" + problems.map { "  " + $0.description }.joined(separator: "\n")
+    }
+}
+
+extension Inventory {
+    static let groupKeys = ["hosts", "children", "vars"]
+
+    /// Reads an Ansible YAML inventory and the group_vars/ and host_vars/ folders beside it.
+    /// All problems are collected and thrown together as `InventoryError`.
+    public static func load(path: String) throws -> Inventory {
+        var inventory = Inventory(path: path)
+        var problems: [LoadProblem] = []
+        let document: YAMLDocument
+        do { document = try YAMLDocument(path: path) } catch let error as LoadError {
+            throw InventoryError(problems: error.problems)
+        }
+        inventory.groups["all"] = Group(name: "all")
+        inventory.groupOrder = ["all", "ungrouped"]
+        inventory.groups["ungrouped"] = Group(name: "ungrouped")
+        guard let root = document.root else {
+            throw InventoryError(problems: [LoadProblem(location: path, message: "the inventory is empty", fix: "start with all: hosts: ...")])
+        }
+        guard case .mapping(let mapping) = root else {
+            throw InventoryError(problems: [LoadProblem(location: document.location(root), message: "the inventory must be a mapping of groups (all: ...)")])
+        }
+        var seenKeys: [String: String] = [:]
+        for (keyNode, groupNode) in mapping {
+            let name = keyNode.string ?? ""
+            if let first = seenKeys[name] {
+                problems.append(LoadProblem(location: document.location(keyNode), message: "group \(name) is defined twice (first at \(first))"))
+            }
+            seenKeys[name] = document.location(keyNode)
+            inventory.parseGroup(name, node: groupNode, parent: name == "all" ? nil : "all", document: document, problems: &problems, stack: [])
+        }
+        inventory.finish(problems: &problems, document: document)
+        inventory.loadFolders(problems: &problems)
+        if !problems.isEmpty { throw InventoryError(problems: problems) }
+        return inventory
+    }
+
+    private mutating func addGroup(_ name: String, parent: String?) {
+        if groups[name] == nil {
+            groups[name] = Group(name: name)
+            groupOrder.append(name)
+        }
+        if let parent, groups[parent]?.children.contains(name) == false { groups[parent]?.children.append(name) }
+    }
+
+    private mutating func parseGroup(_ name: String, node: Node, parent: String?, document: YAMLDocument,
+                                     problems: inout [LoadProblem], stack: [String]) {
+        let here = document.location(node)
+        if stack.contains(name) {
+            problems.append(LoadProblem(location: here, message: "group \(name) is its own ancestor (\((stack + [name]).joined(separator: " > ")))"))
+            return
+        }
+        if name.isEmpty || name.contains(where: { $0 == " " || $0 == ":" }) {
+            problems.append(LoadProblem(location: here, message: "invalid group name '\(name)'", fix: "use letters, digits, - and _"))
+            return
+        }
+        addGroup(name, parent: parent)
+        if case .scalar(let scalar) = node, YAMLDocument.value(.scalar(scalar)) == .null { return }
+        guard case .mapping(let mapping) = node else {
+            problems.append(LoadProblem(location: here, message: "group \(name) must be a mapping with hosts, children or vars"))
+            return
+        }
+        for (keyNode, valueNode) in mapping {
+            let key = keyNode.string ?? ""
+            let at = document.location(keyNode)
+            switch key {
+            case "hosts":
+                if YAMLDocument.value(valueNode) == .null { continue }
+                guard case .mapping(let hosts) = valueNode else {
+                    problems.append(LoadProblem(location: at, message: "hosts of \(name) must be a mapping (host: vars)", fix: "write `web1:` on its own line, not a list item"))
+                    continue
+                }
+                for (hostNode, varsNode) in hosts {
+                    for host in expand(hostNode.string ?? "") {
+                        if !hostNames.contains(host) { hostNames.append(host) }
+                        if groups[name]?.hosts.contains(host) == false { groups[name]?.hosts.append(host) }
+                        switch YAMLDocument.value(varsNode) {
+                        case .null: break
+                        case .map(let vars):
+                            hostVars[host, default: [:]].merge(vars) { _, new in new }
+                            checkConnectionVars(vars, node: varsNode, document: document, problems: &problems)
+                        default:
+                            problems.append(LoadProblem(location: document.location(varsNode), message: "variables of host \(host) must be a mapping"))
+                        }
+                    }
+                }
+            case "children":
+                if YAMLDocument.value(valueNode) == .null { continue }
+                guard case .mapping(let children) = valueNode else {
+                    problems.append(LoadProblem(location: at, message: "children of \(name) must be a mapping of groups"))
+                    continue
+                }
+                for (childKey, childNode) in children {
+                    parseGroup(childKey.string ?? "", node: childNode, parent: name, document: document, problems: &problems, stack: stack + [name])
+                }
+            case "vars":
+                switch YAMLDocument.value(valueNode) {
+                case .null: break
+                case .map(let vars):
+                    groups[name]?.vars.merge(vars) { _, new in new }
+                    checkConnectionVars(vars, node: valueNode, document: document, problems: &problems)
+                default:
+                    problems.append(LoadProblem(location: at, message: "vars of \(name) must be a mapping"))
+                }
+            default:
+                problems.append(LoadProblem(location: at, message: "unknown key '\(key)' in group \(name)",
+                                            fix: Suggest.nearest(key, in: Self.groupKeys).map { "did you mean \($0)?" } ?? "a group has hosts, children and vars"))
+            }
+        }
+    }
+
+    /// `web[1:3]` → web1, web2, web3; `db[01:02]` keeps the zero padding.
+    func expand(_ pattern: String) -> [String] {
+        guard let open = pattern.firstIndex(of: "["), let close = pattern.firstIndex(of: "]"), open < close else { return [pattern] }
+        let inner = pattern[pattern.index(after: open)..<close].split(separator: ":").map(String.init)
+        guard inner.count == 2, let from = Int(inner[0]), let to = Int(inner[1]), from <= to else { return [pattern] }
+        let width = inner[0].count
+        let prefix = pattern[..<open], suffix = pattern[pattern.index(after: close)...]
+        return (from...to).map { n in
+            let digits = String(n)
+            return prefix + String(repeating: "0", count: max(0, width - digits.count)) + digits + suffix
+        }
+    }
+
+    private func checkConnectionVars(_ vars: [String: Value], node: Node, document: YAMLDocument, problems: inout [LoadProblem]) {
+        for key in ["ansible_port", "haprov_port"] {
+            guard let value = vars[key] else { continue }
+            if let port = value.intValue, (1...65535).contains(port) { continue }
+            problems.append(LoadProblem(location: document.location(node), message: "\(key) must be a port number from 1 to 65535, not \(value.plainString ?? "a collection")"))
+        }
+    }
+
+    /// Groups that are also host names are refused; hosts in no group land in ungrouped.
+    private mutating func finish(problems: inout [LoadProblem], document: YAMLDocument) {
+        for group in groupOrder where hostNames.contains(group) {
+            problems.append(LoadProblem(location: path, message: "\(group) is both a group and a host", fix: "rename one of them"))
+        }
+        for host in hostNames where !groupOrder.contains(where: { $0 != "all" && $0 != "ungrouped" && groups[$0]?.hosts.contains(host) == true }) {
+            groups["ungrouped"]?.hosts.append(host)
+        }
+        if groups["all"]?.children.contains("ungrouped") == false { groups["all"]?.children.insert("ungrouped", at: 0) }
+        for group in groupOrder where group != "all" && !groupOrder.contains(where: { groups[$0]?.children.contains(group) == true }) {
+            groups["all"]?.children.append(group)
+        }
+    }
+
+    /// group_vars/NAME(.yml|.yaml|/) and host_vars/NAME beside the inventory file.
+    private mutating func loadFolders(problems: inout [LoadProblem]) {
+        for (folder, names) in [("group_vars", groupOrder), ("host_vars", hostNames)] {
+            let base = (directory as NSString).appendingPathComponent(folder)
+            guard let entries = try? FileManager.default.contentsOfDirectory(atPath: base) else { continue }
+            for entry in entries.sorted() {
+                let full = base + "/" + entry
+                let name = entry.hasSuffix(".yml") ? String(entry.dropLast(4)) : entry.hasSuffix(".yaml") ? String(entry.dropLast(5)) : entry
+                guard names.contains(name) else {
+                    if !entry.hasPrefix(".") {
+                        problems.append(LoadProblem(location: full, message: "\(folder)/\(entry) names no \(folder == "group_vars" ? "group" : "host") of this inventory",
+                                                    fix: Suggest.nearest(name, in: names).map { "did you mean \($0)?" }))
+                    }
+                    continue
+                }
+                var isDirectory: ObjCBool = false
+                FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory)
+                let files = isDirectory.boolValue
+                    ? ((try? FileManager.default.contentsOfDirectory(atPath: full)) ?? []).sorted().filter { $0.hasSuffix(".yml") || $0.hasSuffix(".yaml") }.map { full + "/" + $0 }
+                    : [full]
+                for file in files {
+                    do {
+                        let vars = try RoleLoader.loadVariables(file)
+                        if folder == "group_vars" { groups[name]?.folderVars.merge(vars) { _, new in new } }
+                        else { hostFolderVars[name, default: [:]].merge(vars) { _, new in new } }
+                    } catch let error as LoadError {
+                        problems += error.problems
+                    } catch {
+                        problems.append(LoadProblem(location: file, message: "\(error)"))
+                    }
+                }
+            }
+        }
+    }
+}
