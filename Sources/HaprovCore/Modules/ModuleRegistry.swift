@@ -5,6 +5,14 @@ public enum ModuleRegistry {
         CopyModule.self,
         FileModule.self,
         AssertModule.self,
+        AptModule.self,
+        ServiceModule.self,
+        SystemdModule.self,
+        CommandModule.self,
+        ShellModule.self,
+        SysctlModule.self,
+        IptablesModule.self,
+        IprouteModule.self,
     ]
 
     public static func module(named name: String) throws -> any Module.Type {

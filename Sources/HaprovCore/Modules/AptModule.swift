@@ -1,0 +1,94 @@
+import Foundation
+
+/// `apt`: Debian packages present, absent or latest. The package cache is refreshed only
+/// when it is older than `cache_valid_time`, when a source changed since, or when a wanted
+/// package is unknown; apt waits for the dpkg lock instead of failing.
+///
+/// Arguments: name (string, comma list or list), state, update_cache, cache_valid_time, install_recommends.
+public struct AptModule: Module {
+    public static let name = "apt"
+    let packages: [String]
+    let state: String
+    let updateCache: Bool
+    let cacheValidTime: Int?
+    let recommends: Bool
+
+    public init(args: ModuleArgs, context: TaskContext) throws {
+        try args.allowOnly(["name", "pkg", "state", "update_cache", "cache_valid_time", "install_recommends"])
+        packages = try args.strings("name", splitCommas: true) + args.strings("pkg", splitCommas: true)
+        state = try args.choice("state", ["present", "absent", "latest", "installed", "removed"], default: "present")
+        cacheValidTime = try args.int("cache_valid_time")
+        updateCache = try args.bool("update_cache", default: false) || cacheValidTime != nil
+        recommends = try args.bool("install_recommends", default: false)
+        if packages.isEmpty && !updateCache { throw ModuleError(argument: "name", message: "apt needs name (packages) or update_cache") }
+        for package in packages where package.range(of: #"^[a-z0-9][a-z0-9+.\-:=~]*$"#, options: .regularExpression) == nil {
+            throw ModuleError(argument: "name", message: "'\(package)' is not a Debian package name")
+        }
+    }
+
+    static let stamp = "/var/lib/apt/periodic/haprov-update-success"
+
+    var packageQuery: FactQuery {
+        FactQuery(key: "dpkg:\(packages.joined(separator: ","))",
+                  command: "dpkg-query -W -f='${Package}\\t${db:Status-Abbrev}\\t${Version}\\n' \(Shell.join(packages)) 2>/dev/null; true")
+    }
+
+    var candidateQuery: FactQuery {
+        FactQuery(key: "apt-candidate:\(packages.joined(separator: ","))",
+                  command: "apt-cache policy \(Shell.join(packages)) 2>/dev/null | awk '/^[^ ]/{p=$1} /Candidate:/{print p, $2}'")
+    }
+
+    /// Now, the last successful update, and the newest source or keyring change (epoch seconds).
+    static let cacheQuery = FactQuery(key: "apt-cache-age", command: """
+        echo "$(date +%s) $(stat -c %Y \(stamp) 2>/dev/null || echo 0) \
+        $(find /etc/apt/sources.list /etc/apt/sources.list.d /etc/apt/keyrings -maxdepth 1 -type f -printf '%T@\\n' 2>/dev/null | cut -d. -f1 | sort -n | tail -n1)"
+        """)
+
+    public var facts: [FactQuery] {
+        var queries = [Self.cacheQuery]
+        if !packages.isEmpty { queries.append(packageQuery) }
+        if state == "latest" { queries.append(candidateQuery) }
+        return queries
+    }
+
+    public func plan(_ facts: HostFacts) throws -> Plan {
+        var installed: [String: String] = [:]
+        if !packages.isEmpty {
+            for line in try facts.output(packageQuery).text.split(separator: "\n") {
+                let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+                if fields.count == 3, fields[1].hasPrefix("ii") { installed[fields[0].split(separator: ":").first.map(String.init) ?? fields[0]] = fields[2] }
+            }
+        }
+        let age = try facts.output(Self.cacheQuery).text.split(separator: " ").compactMap { Int($0) }
+        let now = age.first ?? 0, updated = age.count > 1 ? age[1] : 0, sourcesChanged = age.count > 2 ? age[2] : 0
+        let stale = updated == 0 || sourcesChanged > updated || (cacheValidTime.map { now - updated > $0 } ?? updateCache)
+
+        let apt = "DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -y -q"
+        let update = "\(apt) update && mkdir -p /var/lib/apt/periodic && touch \(Self.stamp)"
+        switch state {
+        case "absent", "removed":
+            let present = packages.filter { installed[$0] != nil }
+            if present.isEmpty { return Plan() }
+            return Plan([Change(summary: "remove \(present.joined(separator: ", "))", script: "\(apt) purge \(Shell.join(present))",
+                                slow: true, touches: [.packages])])
+        default:
+            var wanted = packages.filter { installed[$0] == nil }
+            if state == "latest" {
+                var candidates: [String: String] = [:]
+                for line in try facts.output(candidateQuery).text.split(separator: "\n") {
+                    let parts = line.split(separator: " ").map(String.init)
+                    if parts.count == 2 { candidates[String(parts[0].dropLast())] = parts[1] }
+                }
+                wanted += packages.filter { name in installed[name].map { $0 != candidates[name] && candidates[name] != "(none)" } ?? false }
+            }
+            if wanted.isEmpty {
+                guard stale, updateCache, cacheValidTime != nil || packages.isEmpty else { return Plan() }
+                return Plan([Change(summary: "refresh the package cache", script: update, slow: true)])
+            }
+            let install = "\(apt) install \(recommends ? "" : "--no-install-recommends ")\(Shell.join(wanted))"
+            // A package the cache does not know yet needs a refresh even if the cache is young.
+            let script = stale ? "\(update) && \(install)" : "\(install) || { \(update) && \(install); }"
+            return Plan([Change(summary: "install \(wanted.joined(separator: ", "))", script: script, slow: true, touches: [.packages])])
+        }
+    }
+}

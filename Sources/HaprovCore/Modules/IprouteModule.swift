@@ -1,0 +1,127 @@
+import Foundation
+
+/// `iproute`: policy routing rules (`ip rule`) and routes in a table (`ip route`), compared
+/// with what the kernel prints, and re-applied at boot by haprov-iproute.service from
+/// /etc/haprov/iproute.d/NAME.sh.
+///
+/// Arguments: name, rules (e.g. "fwmark 1 lookup 100"), routes (e.g. "local 0.0.0.0/0 dev lo"),
+/// table (main), state (present, absent).
+public struct IprouteModule: Module {
+    public static let name = "iproute"
+    static let folder = "/etc/haprov/iproute.d"
+    static let bootUnit = BootUnit(name: "haprov-iproute", description: "haprov policy routing",
+                                   execStart: "/bin/sh -c 'for f in \(folder)/*.sh; do [ -e \"$f\" ] && sh \"$f\"; done; exit 0'",
+                                   ordering: "After=network-online.target\nWants=network-online.target")
+
+    let entry: String
+    let rules: [String]
+    let routes: [String]
+    let table: String
+    let present: Bool
+
+    public init(args: ModuleArgs, context: TaskContext) throws {
+        try args.allowOnly(["name", "rules", "routes", "table", "state"])
+        entry = try args.requiredString("name")
+        guard entry.range(of: #"^[A-Za-z0-9_\-]+$"#, options: .regularExpression) != nil else {
+            throw ModuleError(argument: "name", message: "'\(entry)' must be letters, digits, - and _ (it names a file)")
+        }
+        rules = try args.strings("rules")
+        routes = try args.strings("routes")
+        table = try args.string("table") ?? "main"
+        present = try args.choice("state", ["present", "absent"], default: "present") == "present"
+        for spec in rules + routes + [table] where spec.contains(where: { ";|&$`\n'\"".contains($0) }) {
+            throw ModuleError(argument: "rules", message: "'\(spec)' is not an ip rule or route")
+        }
+        if rules.isEmpty, routes.isEmpty { throw ModuleError(argument: "rules", message: "iproute needs rules or routes") }
+    }
+
+    var liveQuery: FactQuery {
+        FactQuery(key: "iproute:\(table)", command: "ip rule show; echo @@routes; ip route show table \(Shell.quote(table))")
+    }
+
+    /// Desired entries as the kernel prints them, made in a throwaway network namespace.
+    var canonicalQuery: FactQuery {
+        var inner = ["ip link set lo up", "ip link add haprov0 type dummy 2>/dev/null && ip link set haprov0 up && ip addr add 192.0.2.1/24 dev haprov0 || true"]
+        inner += rules.map { "ip rule add \($0)" }
+        inner += routes.map { "ip route add \($0) table \(table)" }
+        inner += ["ip rule show", "echo @@routes", "ip route show table \(table)"]
+        return FactQuery(key: "iproute-canonical:\(table):\((rules + routes).joined(separator: "|"))",
+                         command: "unshare -n sh -ec \(Shell.quote(inner.joined(separator: "\n")))")
+    }
+
+    var scriptPath: String { "\(Self.folder)/\(entry).sh" }
+
+    public var facts: [FactQuery] { [liveQuery, canonicalQuery, Facts.file(scriptPath)] + Self.bootUnit.facts }
+
+    static func split(_ text: String) -> (rules: [String], routes: [String]) {
+        let parts = text.components(separatedBy: "@@routes")
+        let rules = (parts.first ?? "").split(separator: "\n").map { line -> String in
+            let text = String(line)
+            // "32765:\tfrom all fwmark 0x1 lookup 100" -> "from all fwmark 0x1 lookup 100"
+            guard let colon = text.firstIndex(of: ":") else { return text.trimmingCharacters(in: .whitespaces) }
+            return text[text.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        let routes = (parts.count > 1 ? parts[1] : "").split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        return (rules, routes)
+    }
+
+    /// Fallback canonical forms when no namespace can be made.
+    func normalizeRule(_ rule: String) -> String {
+        var words = rule.split(separator: " ").map(String.init)
+        if let i = words.firstIndex(of: "fwmark"), i + 1 < words.count, let n = Int(words[i + 1]) { words[i + 1] = "0x" + String(n, radix: 16) }
+        if let i = words.firstIndex(of: "table") { words[i] = "lookup" }
+        return (words.first == "from" ? "" : "from all ") + words.joined(separator: " ")
+    }
+
+    func normalizeRoute(_ route: String) -> String {
+        var text = route.replacingOccurrences(of: "0.0.0.0/0", with: "default")
+        if text.hasPrefix("local "), text.contains("dev lo"), !text.contains("scope") { text += " scope host" }
+        return text
+    }
+
+    public func plan(_ facts: HostFacts) throws -> Plan {
+        let live = Self.split(try facts.output(liveQuery).text)
+        let canonical = try facts.output(canonicalQuery)
+        let wantedRules: [String], wantedRoutes: [String]
+        if canonical.exitStatus == 0 {
+            let made = Self.split(canonical.text)
+            let base = Set(["from all lookup local", "from all lookup main", "from all lookup default"])
+            wantedRules = made.rules.filter { !base.contains($0) }
+            wantedRoutes = made.routes.filter { !$0.contains("haprov0") }
+        } else {
+            wantedRules = rules.map(normalizeRule)
+            wantedRoutes = routes.map(normalizeRoute)
+        }
+        let tableArg = "table \(table)"
+        var changes: [Change] = []
+        var script: [String] = []
+        for (rule, canonicalRule) in zip(rules, wantedRules) {
+            let there = live.rules.contains(canonicalRule)
+            if present, !there { script.append("ip rule add \(rule)"); changes.append(summary("add rule: \(rule)")) }
+            if !present, there { script.append("ip rule del \(rule)"); changes.append(summary("delete rule: \(rule)")) }
+        }
+        for (route, canonicalRoute) in zip(routes, wantedRoutes) {
+            let there = live.routes.contains(canonicalRoute)
+            if present, !there { script.append("ip route replace \(route) \(tableArg)"); changes.append(summary("add route: \(route) (\(tableArg))")) }
+            if !present, there { script.append("ip route del \(route) \(tableArg)"); changes.append(summary("delete route: \(route) (\(tableArg))")) }
+        }
+        var plan: [Change] = []
+        if !script.isEmpty {
+            plan.append(Change(summary: changes.map(\.summary).joined(separator: "; "), script: "set -e\n" + script.joined(separator: "\n"), touches: [.routing]))
+        }
+        // The boot script re-adds the same entries; deleting first keeps rules from doubling.
+        let boot = present ? "# Managed by haprov.\n" + rules.map { "ip rule del \($0) 2>/dev/null; ip rule add \($0)" }.joined(separator: "\n")
+            + (rules.isEmpty ? "" : "\n") + routes.map { "ip route replace \($0) \(tableArg)" }.joined(separator: "\n") + "\n" : nil
+        let current = try RemoteFile(parsing: facts.output(Facts.file(scriptPath)))
+        if let boot, current.content != Data(boot.utf8) {
+            plan.append(Change(summary: "persist in \(scriptPath)", script: FileScripts.atomicWrite(path: scriptPath, mode: 0o644, owner: nil, group: nil, validate: nil, backup: false),
+                               stdin: Data(boot.utf8), touches: [.file(scriptPath)]))
+        } else if boot == nil, current.kind != .absent {
+            plan.append(Change(summary: "remove \(scriptPath)", script: "rm -f \(Shell.quote(scriptPath))", touches: [.file(scriptPath)]))
+        }
+        if present { plan += try Self.bootUnit.plan(facts) }
+        return Plan(plan)
+    }
+
+    private func summary(_ text: String) -> Change { Change(summary: text, script: "") }
+}
