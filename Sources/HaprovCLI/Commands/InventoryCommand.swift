@@ -15,11 +15,11 @@ struct InventoryCommand: ParsableCommand {
     @Flag(name: .long, help: "JSON in the shape of `ansible-inventory --list`.")
     var list = false
 
-    @Option(name: .long, help: "Tree of groups and hosts like `ansible-inventory --graph` (optionally from GROUP).")
-    var graph: String?
+    @Flag(name: .long, help: "Tree of groups and hosts like `ansible-inventory --graph`.")
+    var graph = false
 
-    @Flag(name: .customLong("graph"), help: .hidden)
-    var graphAll = false
+    @Argument(help: "With --graph: the group the tree starts from (default: all).")
+    var group: String?
 
     @Option(name: .long, help: "Variables of one host, merged, as JSON.")
     var host: String?
@@ -44,8 +44,13 @@ struct InventoryCommand: ParsableCommand {
                 throw ExitCode(HaprovExit.failure)
             }
             print(json(Value.map(loaded.variables(for: host, magic: false)).jsonObject))
-        } else if graph != nil || graphAll {
-            print(graphText(loaded, from: graph ?? "all", hosts: Set(selected)), terminator: "")
+        } else if graph {
+            let start = group ?? "all"
+            guard loaded.groupNames.contains(start) else {
+                Console.error("no group \(start) in \(inventory)")
+                throw ExitCode(HaprovExit.failure)
+            }
+            print(graphText(loaded, from: start, hosts: Set(selected)), terminator: "")
         } else {
             print(json(listObject(loaded, hosts: Set(selected))))
         }
