@@ -68,7 +68,8 @@ struct InventoryCommand: ParsableCommand {
         for host in inventory.hostNames where hosts.contains(host) {
             hostvars[host] = Value.map(inventory.variables(for: host, magic: false)).jsonObject
         }
-        object["_meta"] = ["hostvars": hostvars]
+        // ansible-core 2.19 marks its --list output with this profile; scripts may check it.
+        object["_meta"] = ["hostvars": hostvars, "profile": "inventory_legacy"]
         for group in inventory.groupNames {
             var entry: [String: Any] = [:]
             let direct = inventory.directHosts(group).filter(hosts.contains)

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+@testable import HaprovCore
+
+/// The real `haprov` binary, run as users run it.
+enum Binary {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    static var path: String {
+        let candidates = [".build/debug/haprov", ".build/x86_64-unknown-linux-gnu/debug/haprov", ".build/release/haprov"].map { repository + "/" + $0 }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
+    }
+
+    static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> CommandResult {
+        try LocalProcess.run([path] + arguments, timeout: .seconds(120), environment: environment)
+    }
+}
+
+@Suite struct BinaryTests {
+    @Test func versionAndHelp() throws {
+        let version = try Binary.run(["--version"])
+        #expect(version.succeeded)
+        #expect(version.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) == HaprovVersion.current)
+        let help = try Binary.run(["--help"])
+        for command in ["inventory", "ping", "run", "apply", "check", "test", "reset"] {
+            #expect(help.stdoutText.contains(command))
+        }
+    }
+
+    @Test func brokenInventoryExitsOneAndListsEveryProblem() throws {
+        let result = try Binary.run(["inventory", "--list", Binary.repository + "/Tests/Fixtures/inventories/broken.yml"])
+        #expect(result.exitStatus == 1)
+        #expect(result.stderrText.contains("4 problems"))
+        #expect(!result.stderrText.contains("\u{1B}["))  // no colour when not on a terminal
+    }
+
+    @Test func usageErrorsExit64() throws {
+        let result = try Binary.run(["run", Binary.repository + "/Inventories/lab-sam.yml"])
+        #expect(result.exitStatus == 64)
+        #expect(result.stderrText.contains("give the command after --"))
+    }
+
+    @Test func unreachableHostsAreReportedPerHostWithExitFour() throws {
+        // A port nothing listens on, on loopback: refused at once.
+        let dir = NSTemporaryDirectory() + "haprov-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let inventory = dir + "/hosts.yml"
+        try """
+            all:
+              hosts:
+                closed1: {ansible_host: 127.0.0.1, ansible_port: 9}
+                closed2: {ansible_host: 127.0.0.1, ansible_port: 9}
+            """.write(toFile: inventory, atomically: true, encoding: .utf8)
+        let result = try Binary.run(["ping", inventory, "--connect-timeout", "3"])
+        #expect(result.exitStatus == 4)
+        #expect(result.stdoutText.contains("closed1  UNREACHABLE"))
+        #expect(result.stdoutText.contains("closed2  UNREACHABLE"))
+        #expect(result.stdoutText.contains("connect"))
+        #expect(result.stdoutText.contains("0/2 hosts answered"))
+    }
+
+    @Test func checkWithoutPlaysNamesTheMissingVariable() throws {
+        let result = try Binary.run(["check", Binary.repository + "/Tests/Fixtures/inventories/stack/hosts.yml"])
+        #expect(result.exitStatus == 1)
+        #expect(result.stderrText.contains("haprov_plays"))
+    }
+}
+
+/// `haprov inventory --list` against `ansible-inventory --list` on the same files.
+@Suite struct AnsibleCompatibilityTests {
+    static func ansibleInventory() -> String? {
+        let bin = (ProcessInfo.processInfo.environment["HAPROV_ANSIBLE_VENV"] ?? "/var/tmp/haprov-ansible") + "/bin/ansible-inventory"
+        return FileManager.default.isExecutableFile(atPath: bin) ? bin : nil
+    }
+
+    static let inventories = ["Tests/Fixtures/inventories/stack/hosts.yml"] + [
+        "lab-keepalived.yml", "lab-sam.yml", "lab-apache.yml", "lab-transparent.yml", "sam.yml", "keepalived-haproxy.yml",
+        "keepalived-apache.yml", "transparent.yml",
+    ].map { "Inventories/" + $0 }
+
+    @Test(arguments: inventories)
+    func sameHostsGroupsAndVariables(_ file: String) throws {
+        guard let ansible = Self.ansibleInventory() else {
+            Issue.record("ansible-inventory is missing: run Scripts/ansible-venv (Scripts/test does)")
+            return
+        }
+        let path = Binary.repository + "/" + file
+        let ours = try Binary.run(["inventory", "--list", path])
+        #expect(ours.succeeded, "\(ours.stderrText)")
+        let theirs = try LocalProcess.run([ansible, "-i", path, "--list"], timeout: .seconds(120),
+                                          environment: ["ANSIBLE_LOCALHOST_WARNING": "false", "PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()])
+        #expect(theirs.succeeded, "\(theirs.stderrText)")
+        let a = try #require(try JSONSerialization.jsonObject(with: theirs.stdout) as? NSDictionary)
+        let b = try #require(try JSONSerialization.jsonObject(with: ours.stdout) as? NSDictionary)
+        #expect(Set(a.allKeys.compactMap { $0 as? String }) == Set(b.allKeys.compactMap { $0 as? String }))
+        for case let key as String in a.allKeys {
+            #expect(a[key] as? NSDictionary == b[key] as? NSDictionary, "\(file): \(key) differs")
+        }
+    }
+}
