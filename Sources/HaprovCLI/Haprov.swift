@@ -15,6 +15,7 @@ public struct Haprov: ParsableCommand {
             CheckCommand.self,
             TestCommand.self,
             ResetCommand.self,
+            LabCommand.self,
         ]
     )
 

@@ -1,1 +1,128 @@
-public enum HaprovLabPlaceholder {}
+import Foundation
+import HaprovCore
+
+/// The lab of an inventory: bring it up (idempotent), report, tear down, reset hosts, inject faults.
+public struct Lab: Sendable {
+    public let config: LabConfig
+    let log: @Sendable (String) -> Void
+
+    public init(config: LabConfig, log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.config = config
+        self.log = log
+    }
+
+    func host(_ name: String) throws -> LabHost {
+        guard let found = config.hosts.first(where: { $0.name == name }) else {
+            throw LabError("no host \(name) in the lab", fix: "hosts: \(config.hosts.map(\.name).joined(separator: ", "))")
+        }
+        return LabHost(config: config, host: found)
+    }
+
+    var hosts: [LabHost] { config.hosts.map { LabHost(config: config, host: $0) } }
+
+    /// Creates what is missing, leaves running hosts alone, waits until every sshd answers.
+    public func up(timeout: Duration = .seconds(120)) throws {
+        try Preflight.check(config, creating: true)
+        try refuseOverlappingLabs()
+        try BaseImage.ensure(log: log)
+        try LabShell.must("mkdir -p \(config.directory)/hosts && chmod 700 \(config.directory)", "lab folder")
+        if !FileManager.default.fileExists(atPath: config.privateKey) {
+            try LabShell.must("ssh-keygen -q -t ed25519 -N '' -C haprov-lab-\(config.name) -f \(config.privateKey)", "lab key")
+        }
+        try LabNetwork.up(config)
+        let failures = Parallel.map(hosts) { host -> String? in
+            do { try host.up(); return nil } catch { return "\(error)" }
+        }.compactMap { $0 }
+        if !failures.isEmpty { throw LabError(failures.joined(separator: "\n")) }
+        try writeKnownHosts()
+        try waitForSSH(hosts, timeout: timeout)
+        try LabShell.must("echo \(Shell.quote(config.network.description)) > \(config.directory)/subnet", "lab record")
+    }
+
+    func writeKnownHosts() throws {
+        var lines = ""
+        for host in hosts {
+            let key = try String(contentsOfFile: host.directory + "/keys/ssh_host_ed25519_key.pub", encoding: .utf8)
+            let fields = key.split(separator: " ")
+            guard fields.count >= 2 else { continue }
+            lines += "\(host.host.address) \(fields[0]) \(fields[1])\n"
+        }
+        try lines.write(toFile: config.knownHosts, atomically: true, encoding: .utf8)
+    }
+
+    func waitForSSH(_ hosts: [LabHost], timeout: Duration) throws {
+        let deadline = Date().addingTimeInterval(Double(timeout.components.seconds))
+        var waiting = hosts
+        while !waiting.isEmpty {
+            waiting = waiting.filter { !$0.sshAnswers }
+            if waiting.isEmpty { break }
+            if Date() > deadline {
+                throw LabError("sshd did not answer on \(waiting.map(\.host.name).joined(separator: ", ")) within \(timeout)",
+                               fix: "see \(waiting[0].directory)/console.log")
+            }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+    }
+
+    /// Two labs on overlapping subnets would fight over addresses and routes.
+    func refuseOverlappingLabs() throws {
+        let others = (try? FileManager.default.contentsOfDirectory(atPath: LabPaths.root)) ?? []
+        for other in others where other != config.name {
+            guard let text = try? String(contentsOfFile: LabPaths.root + "/" + other + "/subnet", encoding: .utf8),
+                  let network = IPv4Network(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { continue }
+            if network.overlaps(config.network) {
+                throw LabError("lab \(other) already uses \(network.description), which overlaps \(config.network.description)",
+                               fix: "haprov lab down its inventory first, or choose another subnet")
+            }
+        }
+    }
+
+    public struct HostStatus: Sendable {
+        public var name: String
+        public var address: String
+        public var running: Bool
+        public var ssh: Bool
+    }
+
+    public func status() throws -> [HostStatus] {
+        try Preflight.check(nil, creating: false)
+        return Parallel.map(hosts) { host in
+            let running = host.isRunning
+            return HostStatus(name: host.host.name, address: host.host.address, running: running, ssh: running && host.sshAnswers)
+        }
+    }
+
+    /// Nothing left behind: processes, mounts, namespaces, links, the proxy, the lab folder.
+    public func down() throws {
+        try Preflight.check(nil, creating: false)
+        _ = Parallel.map(hosts) { host in (try? host.destroy()) != nil }
+        try LabNetwork.down(config)
+        try LabShell.run("rm -rf \(config.directory)")
+    }
+
+    /// Back to the pristine base tree in seconds; all hosts when `names` is empty.
+    public func reset(_ names: [String]) throws {
+        try Preflight.check(nil, creating: false)
+        let chosen = names.isEmpty ? hosts : try names.map(host)
+        let failures = Parallel.map(chosen) { host -> String? in
+            do { try host.reset(); return nil } catch { return "\(error)" }
+        }.compactMap { $0 }
+        if !failures.isEmpty { throw LabError(failures.joined(separator: "\n")) }
+        try waitForSSH(chosen, timeout: .seconds(120))
+    }
+
+    public enum Fault: String, CaseIterable, Sendable { case stop, start, cut, heal }
+
+    public func inject(_ fault: Fault, on name: String) throws {
+        try Preflight.check(nil, creating: false)
+        let host = try host(name)
+        switch fault {
+        case .stop: try host.stop()
+        case .start:
+            try host.up()
+            try waitForSSH([host], timeout: .seconds(120))
+        case .cut: try host.link(up: false)
+        case .heal: try host.link(up: true)
+        }
+    }
+}

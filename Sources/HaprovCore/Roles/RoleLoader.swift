@@ -150,7 +150,7 @@ public enum RoleLoader {
 
 extension Value {
     /// The text of a scalar (numbers and booleans as YAML would print them).
-    var plainString: String? {
+    public var plainString: String? {
         switch self {
         case .string(let s): return s
         case .int(let i): return String(i)
@@ -161,7 +161,7 @@ extension Value {
     }
 
     /// A string or a list of strings as a list.
-    var stringList: [String] {
+    public var stringList: [String] {
         switch self {
         case .list(let items): return items.compactMap(\.plainString)
         default: return plainString.map { [$0] } ?? []

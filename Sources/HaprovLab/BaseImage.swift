@@ -1,0 +1,51 @@
+import Foundation
+import HaprovCore
+
+/// The Debian bookworm tree every lab host boots from (read-only, under an overlay per host).
+/// Built once with debootstrap and cached; the mirror comes from this machine's apt sources.
+enum BaseImage {
+    static let packages = "openssh-server,systemd,systemd-sysv,dbus,iproute2,iptables,python3,sudo,curl,ca-certificates,procps,psmisc,iputils-ping"
+
+    static var isReady: Bool { FileManager.default.fileExists(atPath: LabPaths.base + "/.haprov-complete") }
+
+    /// The first Debian mirror named in /etc/apt (deb822 `URIs:` or a `deb` line).
+    static func mirror() throws -> String {
+        let found = try LabShell.run("""
+            { cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '/^URIs:/ {print $2}'; \
+              grep -h '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | awk '{for (i=2;i<=NF;i++) if ($i ~ /^https?:/) {print $i; break}}'; } \
+            | grep -v security | head -n1
+            """).stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !found.isEmpty else { throw LabError("no Debian mirror in /etc/apt/sources.list*", fix: "configure apt first") }
+        return found
+    }
+
+    static func ensure(log: (String) -> Void) throws {
+        if isReady { return }
+        let tmp = LabPaths.base + ".tmp"
+        let mirror = try mirror()
+        log("building the base tree (debootstrap bookworm, about a minute; cached afterwards)")
+        try LabShell.must("mkdir -p \(LabPaths.root) && rm -rf \(tmp) && debootstrap --variant=minbase --include=\(packages) bookworm \(tmp) \(Shell.quote(mirror)) >\(LabPaths.root)/debootstrap.log 2>&1",
+                          "debootstrap (log: \(LabPaths.root)/debootstrap.log)", timeout: .seconds(1200))
+        try bake(tmp)
+        try LabShell.must("rm -rf \(LabPaths.base) && mv \(tmp) \(LabPaths.base) && touch \(LabPaths.base)/.haprov-complete", "base tree")
+    }
+
+    /// What every host shares: quick shutdown, no consoles, sshd keys made per host, apt quiet.
+    static func bake(_ root: String) throws {
+        try LabShell.must("""
+            set -e
+            r=\(Shell.quote(root))
+            mkdir -p $r/etc/systemd/system.conf.d
+            printf '[Manager]\\nDefaultTimeoutStopSec=5s\\n' > $r/etc/systemd/system.conf.d/haprov-lab.conf
+            for u in getty@tty1.service console-getty.service systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer; do
+              ln -sf /dev/null $r/etc/systemd/system/$u
+            done
+            rm -f $r/etc/ssh/ssh_host_*
+            printf 'PermitRootLogin prohibit-password\\nPasswordAuthentication no\\nUseDNS no\\n' > $r/etc/ssh/sshd_config.d/haprov-lab.conf
+            chroot $r useradd -m -s /bin/bash -G sudo student
+            printf 'student ALL=(ALL) NOPASSWD:ALL\\n' > $r/etc/sudoers.d/student
+            chmod 440 $r/etc/sudoers.d/student
+            printf 'APT::Install-Recommends "false";\\n' > $r/etc/apt/apt.conf.d/90haprov-lab
+            """, "preparing the base tree")
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import HaprovCore
+
+/// One lab host: network namespace, veth into the bridge, overlay root, systemd-nspawn.
+struct LabHost {
+    let config: LabConfig
+    let host: LabConfig.Host
+
+    var namespace: String { "hv-\(config.name)-\(host.name)" }
+    /// veth names are limited to 15 characters: a short stable hash of lab and host.
+    var veth: String {
+        var hash: UInt32 = 2166136261
+        for byte in "\(config.name)/\(host.name)".utf8 { hash = (hash ^ UInt32(byte)) &* 16777619 }
+        return "hv" + String(hash, radix: 16)
+    }
+    var directory: String { config.directory + "/hosts/" + host.name }
+    var root: String { directory + "/root" }
+    var pidFile: String { directory + "/nspawn.pid" }
+
+    var isRunning: Bool {
+        (try? LabShell.run("[ -s \(pidFile) ] && kill -0 \"$(cat \(pidFile))\" 2>/dev/null").succeeded) ?? false
+    }
+
+    /// Creates what is missing and boots the host when it is not running.
+    func up() throws {
+        if isRunning { try network(); return }
+        try network()
+        try mountRoot()
+        try personalise()
+        try boot()
+    }
+
+    func network() throws {
+        let ns = namespace, prefix = config.network.prefix
+        try LabShell.must("""
+            set -e
+            [ -e /run/netns/\(ns) ] || ip netns add \(ns)
+            if ! ip -n \(ns) link show host0 >/dev/null 2>&1; then
+              ip link del \(veth) 2>/dev/null || true
+              ip link add \(veth) type veth peer name host0 netns \(ns)
+            fi
+            ip link set \(veth) master \(config.bridge) up
+            ip -n \(ns) link set lo up
+            ip -n \(ns) link set host0 up
+            ip -n \(ns) addr show dev host0 | grep -qw \(host.address) || ip -n \(ns) addr add \(host.address)/\(prefix) dev host0
+            ip -n \(ns) route replace default via \(config.gateway)
+            """, "network of \(host.name)")
+    }
+
+    func mountRoot() throws {
+        try LabShell.must("""
+            set -e
+            mkdir -p \(directory)/upper \(directory)/work \(root)
+            mountpoint -q \(root) || mount -t overlay overlay -o lowerdir=\(LabPaths.base),upperdir=\(directory)/upper,workdir=\(directory)/work \(root)
+            """, "root filesystem of \(host.name)")
+    }
+
+    /// Hostname, host keys (kept in the lab folder so a reset keeps known_hosts valid), the
+    /// lab's user key for root and student, and the apt proxy.
+    func personalise() throws {
+        try LabShell.must("""
+            set -e
+            r=\(root); keys=\(directory)/keys
+            echo \(host.name) > $r/etc/hostname
+            printf '127.0.0.1 localhost\\n127.0.1.1 %s\\n' \(host.name) > $r/etc/hosts
+            mkdir -p $keys
+            [ -e $keys/ssh_host_ed25519_key ] || ssh-keygen -q -t ed25519 -N '' -C \(host.name) -f $keys/ssh_host_ed25519_key
+            cp $keys/ssh_host_ed25519_key $keys/ssh_host_ed25519_key.pub $r/etc/ssh/
+            chmod 600 $r/etc/ssh/ssh_host_ed25519_key
+            for home in $r/root $r/home/student; do
+              mkdir -p $home/.ssh && cp \(config.privateKey).pub $home/.ssh/authorized_keys && chmod 700 $home/.ssh && chmod 600 $home/.ssh/authorized_keys
+            done
+            chroot $r chown -R student:student /home/student/.ssh
+            printf 'Acquire::http::Proxy "http://%s:%s";\\n' \(config.gateway) \(LabNetwork.proxyPort) > $r/etc/apt/apt.conf.d/01haprov-proxy
+            """, "keys and settings of \(host.name)")
+    }
+
+    /// Boots systemd in the namespace; with the capabilities and writable /proc/sys/net that
+    /// sysctl, iptables and VRRP need. Detached, so the host outlives the command.
+    func boot() throws {
+        try LabShell.must("""
+            cd /
+            SYSTEMD_NSPAWN_API_VFS_WRITABLE=network setsid nohup systemd-nspawn -q -b -D \(root) -M \(host.name) \
+              --network-namespace-path=/run/netns/\(namespace) --register=no --keep-unit \
+              --capability=CAP_NET_ADMIN,CAP_NET_RAW,CAP_SYS_ADMIN >\(directory)/console.log 2>&1 </dev/null &
+            echo $! > \(pidFile)
+            """, "booting \(host.name)")
+    }
+
+    /// Power off at once (SIGKILL: the overlay stays consistent and reset throws it away anyway).
+    func stop() throws {
+        try LabShell.run("""
+            if [ -s \(pidFile) ]; then p=$(cat \(pidFile)); pkill -KILL -P "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; fi
+            for i in $(seq 50); do [ -s \(pidFile) ] && kill -0 "$(cat \(pidFile))" 2>/dev/null || break; sleep 0.1; done
+            rm -f \(pidFile)
+            # Processes still inside the namespace (nspawn's payload) go too.
+            ip netns pids \(namespace) 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+            for i in $(seq 50); do [ -z "$(ip netns pids \(namespace) 2>/dev/null)" ] && break; sleep 0.1; done
+            umount -R \(root) 2>/dev/null || umount -l \(root) 2>/dev/null
+            true
+            """)
+    }
+
+    /// Back to the pristine base: the host's own changes are its overlay's upper layer.
+    func reset() throws {
+        try stop()
+        try LabShell.must("rm -rf \(directory)/upper \(directory)/work \(root)", "discarding \(host.name)'s changes")
+        try up()
+    }
+
+    func destroy() throws {
+        try stop()
+        try LabShell.run("ip link del \(veth) 2>/dev/null; ip netns del \(namespace) 2>/dev/null; rm -rf \(directory); true")
+    }
+
+    /// Unplug or plug the host's network cable.
+    func link(up: Bool) throws {
+        try LabShell.must("ip link set \(veth) \(up ? "up" : "down")", "\(up ? "heal" : "cut") \(host.name)")
+    }
+
+    /// Whether sshd answers (a TCP connect from this machine through the bridge).
+    var sshAnswers: Bool {
+        (try? LabShell.run("timeout 1 bash -c 'exec 3<>/dev/tcp/\(host.address)/22' 2>/dev/null", timeout: .seconds(5)).succeeded) ?? false
+    }
+}
