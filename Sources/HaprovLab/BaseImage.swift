@@ -6,7 +6,11 @@ import HaprovCore
 enum BaseImage {
     static let packages = "openssh-server,systemd,systemd-sysv,dbus,iproute2,iptables,python3,sudo,curl,ca-certificates,procps,psmisc,iputils-ping"
 
-    static var isReady: Bool { FileManager.default.fileExists(atPath: LabPaths.base + "/.haprov-complete") }
+    /// Bumped when `bake` changes, so an existing base tree gets the new settings.
+    static let revision = "2"
+    static var marker: String { LabPaths.base + "/.haprov-complete" }
+    static var isReady: Bool { FileManager.default.fileExists(atPath: marker) }
+    static var isCurrent: Bool { (try? String(contentsOfFile: marker, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) == revision }
 
     /// The first Debian mirror named in /etc/apt (deb822 `URIs:` or a `deb` line).
     static func mirror() throws -> String {
@@ -20,29 +24,36 @@ enum BaseImage {
     }
 
     static func ensure(log: (String) -> Void) throws {
-        if isReady { return }
+        if isReady {
+            if !isCurrent {
+                log("updating the base tree's settings")
+                try bake(LabPaths.base)
+                try LabShell.must("echo \(revision) > \(marker)", "base tree")
+            }
+            return
+        }
         let tmp = LabPaths.base + ".tmp"
         let mirror = try mirror()
         log("building the base tree (debootstrap bookworm, about a minute; cached afterwards)")
         try LabShell.must("mkdir -p \(LabPaths.root) && rm -rf \(tmp) && debootstrap --variant=minbase --include=\(packages) bookworm \(tmp) \(Shell.quote(mirror)) >\(LabPaths.root)/debootstrap.log 2>&1",
                           "debootstrap (log: \(LabPaths.root)/debootstrap.log)", timeout: .seconds(1200))
         try bake(tmp)
-        try LabShell.must("rm -rf \(LabPaths.base) && mv \(tmp) \(LabPaths.base) && touch \(LabPaths.base)/.haprov-complete", "base tree")
+        try LabShell.must("rm -rf \(LabPaths.base) && mv \(tmp) \(LabPaths.base) && echo \(revision) > \(marker)", "base tree")
     }
 
-    /// What every host shares: quick shutdown, no consoles, sshd keys made per host, apt quiet.
+    /// What every host shares (idempotent): quick shutdown, no consoles, sshd keys made per host, apt quiet.
     static func bake(_ root: String) throws {
         try LabShell.must("""
             set -e
             r=\(Shell.quote(root))
             mkdir -p $r/etc/systemd/system.conf.d
             printf '[Manager]\\nDefaultTimeoutStopSec=5s\\n' > $r/etc/systemd/system.conf.d/haprov-lab.conf
-            for u in getty@tty1.service console-getty.service systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer; do
+            for u in getty@tty1.service console-getty.service systemd-update-utmp.service systemd-update-utmp-runlevel.service systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer; do
               ln -sf /dev/null $r/etc/systemd/system/$u
             done
             rm -f $r/etc/ssh/ssh_host_*
             printf 'PermitRootLogin prohibit-password\\nPasswordAuthentication no\\nUseDNS no\\n' > $r/etc/ssh/sshd_config.d/haprov-lab.conf
-            chroot $r useradd -m -s /bin/bash -G sudo student
+            chroot $r id student >/dev/null 2>&1 || chroot $r useradd -m -s /bin/bash -G sudo student
             printf 'student ALL=(ALL) NOPASSWD:ALL\\n' > $r/etc/sudoers.d/student
             chmod 440 $r/etc/sudoers.d/student
             printf 'APT::Install-Recommends "false";\\n' > $r/etc/apt/apt.conf.d/90haprov-lab

@@ -32,7 +32,8 @@ enum LabNetwork {
             touch \(dir)/tinyproxy.log && chown nobody \(dir)/tinyproxy.log
             if [ -s \(dir)/tinyproxy.pid ] && kill -0 "$(cat \(dir)/tinyproxy.pid)" 2>/dev/null; then exit 0; fi
             rm -f \(dir)/tinyproxy.pid; touch \(dir)/tinyproxy.pid; chown nobody \(dir)/tinyproxy.pid
-            tinyproxy -c \(dir)/tinyproxy.conf
+            # Detached from our pipes, or reading its output would wait for the daemon to exit.
+            tinyproxy -c \(dir)/tinyproxy.conf </dev/null >/dev/null 2>&1
             """, "apt proxy (tinyproxy)")
     }
 
