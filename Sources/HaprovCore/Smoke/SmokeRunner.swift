@@ -33,6 +33,8 @@ public struct SmokeRunner {
             }
         }
         let url = "http://\(topology.front)\(topology.frontPort == 80 ? "" : ":\(topology.frontPort)")/"
+        // Right after an apply, HAProxy's health checks may not have marked every server up yet.
+        waitUntilEveryServerAnswers(url: url, within: 20)
         attempt("Round robin (6 requests)") { try roundRobin(url: url) }
         if let stats = topology.statsURL { attempt("Stats page") { try statsPage(stats) } }
         if topology.transparent { attempt("Client address seen by the backends") { try clientAddress(url: url) } }
@@ -45,6 +47,16 @@ public struct SmokeRunner {
             attempt("VIP failover (load balancer stopped)") { try vipFailover(url: url) }
         }
         return results
+    }
+
+    private func waitUntilEveryServerAnswers(url: String, within seconds: Double) {
+        let expected = Set(topology.webServers.map(\.answersAs))
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            guard let client = try? connect(topology.client), let answers = try? Probe(client: client, url: url).burst(2 * expected.count) else { return }
+            if answers.failures == 0 && Set(answers.servers) == expected { return }
+            Thread.sleep(forTimeInterval: 0.5)
+        }
     }
 
     private func roundRobin(url: String) throws -> SmokeResult {
