@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import HaprovCore
 
 /// The Debian bookworm tree every lab host boots from (read-only, under an overlay per host).
@@ -24,6 +27,12 @@ enum BaseImage {
     }
 
     static func ensure(log: (String) -> Void) throws {
+        // Two labs coming up at once must not both build (or update) the shared tree.
+        try FileManager.default.createDirectory(atPath: LabPaths.root, withIntermediateDirectories: true)
+        let lock = open(LabPaths.root + "/.base.lock", O_CREAT | O_RDWR, 0o600)
+        guard lock >= 0 else { throw LabError("cannot open \(LabPaths.root)/.base.lock") }
+        defer { close(lock) }
+        flock(lock, LOCK_EX)
         if isReady {
             if !isCurrent {
                 log("updating the base tree's settings")

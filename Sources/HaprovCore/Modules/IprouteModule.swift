@@ -39,12 +39,23 @@ public struct IprouteModule: Module {
         FactQuery(key: "iproute:\(table)", command: "ip rule show; echo @@routes; ip route show table \(Shell.quote(table))")
     }
 
-    /// Desired entries as the kernel prints them, made in a throwaway network namespace.
+    /// Gateways named by `via`, made reachable in the throwaway namespace.
+    var gateways: [String] {
+        routes.compactMap { route in
+            let words = route.split(separator: " ")
+            return words.firstIndex(of: "via").flatMap { $0 + 1 < words.count ? String(words[$0 + 1]) : nil }
+        }
+    }
+
+    /// Desired entries as the kernel prints them, made one by one in a throwaway network
+    /// namespace: the lines each addition brings are that entry's canonical form.
     var canonicalQuery: FactQuery {
-        var inner = ["ip link set lo up", "ip link add haprov0 type dummy 2>/dev/null && ip link set haprov0 up && ip addr add 192.0.2.1/24 dev haprov0 || true"]
-        inner += rules.map { "ip rule add \($0)" }
-        inner += routes.map { "ip route add \($0) table \(table)" }
-        inner += ["ip rule show", "echo @@routes", "ip route show table \(table)"]
+        let snapshot = "echo @@step; ip rule show; echo @@routes; ip route show table \(table)"
+        var inner = ["ip link set lo up", "ip link add haprov0 type veth peer name haprov1", "ip link set haprov1 up", "ip link set haprov0 up", "ip addr add 192.0.2.1/24 dev haprov0"]
+        inner += gateways.map { "ip route add \($0) dev haprov0 scope link 2>/dev/null || true" }
+        inner.append(snapshot)
+        for rule in rules { inner += ["ip rule add \(rule)", snapshot] }
+        for route in routes { inner += ["ip route add \(route) table \(table)", snapshot] }
         return FactQuery(key: "iproute-canonical:\(table):\((rules + routes).joined(separator: "|"))",
                          command: "unshare -n sh -ec \(Shell.quote(inner.joined(separator: "\n")))")
     }
@@ -65,6 +76,25 @@ public struct IprouteModule: Module {
         return (rules, routes)
     }
 
+    /// The canonical form of each rule and route, in argument order; nil when the namespace
+    /// could not be made (the fallback normalisers then apply).
+    func canonicalForms(_ output: String) -> (rules: [String], routes: [String])? {
+        let snapshots = output.components(separatedBy: "@@step").dropFirst().map(Self.split)
+        guard snapshots.count == rules.count + routes.count + 1 else { return nil }
+        var canonicalRules: [String] = [], canonicalRoutes: [String] = []
+        for index in 1..<snapshots.count {
+            let before = snapshots[index - 1], after = snapshots[index]
+            if index <= rules.count {
+                guard let added = after.rules.first(where: { !before.rules.contains($0) }) else { return nil }
+                canonicalRules.append(added)
+            } else {
+                guard let added = after.routes.first(where: { !before.routes.contains($0) }) else { return nil }
+                canonicalRoutes.append(added)
+            }
+        }
+        return (canonicalRules, canonicalRoutes)
+    }
+
     /// Fallback canonical forms when no namespace can be made.
     func normalizeRule(_ rule: String) -> String {
         var words = rule.split(separator: " ").map(String.init)
@@ -79,15 +109,26 @@ public struct IprouteModule: Module {
         return text
     }
 
+    /// A route given without a device matches a live route on any device (the kernel picks
+    /// the one that reaches the gateway: host0 on the host, haprov0 in the namespace).
+    static func withoutDevice(_ route: String) -> String {
+        route.replacingOccurrences(of: #" dev \S+"#, with: "", options: .regularExpression)
+    }
+
+    func routePresent(_ spec: String, canonical: String, in live: [String]) -> Bool {
+        if live.contains(canonical) { return true }
+        guard !spec.split(separator: " ").contains("dev") else { return false }
+        let wanted = Self.withoutDevice(canonical)
+        return live.contains { Self.withoutDevice($0) == wanted }
+    }
+
     public func plan(_ facts: HostFacts) throws -> Plan {
         let live = Self.split(try facts.output(liveQuery).text)
         let canonical = try facts.output(canonicalQuery)
         let wantedRules: [String], wantedRoutes: [String]
-        if canonical.exitStatus == 0 {
-            let made = Self.split(canonical.text)
-            let base = Set(["from all lookup local", "from all lookup main", "from all lookup default"])
-            wantedRules = made.rules.filter { !base.contains($0) }
-            wantedRoutes = made.routes.filter { !$0.contains("haprov0") }
+        if canonical.exitStatus == 0, let made = canonicalForms(canonical.text) {
+            wantedRules = made.rules
+            wantedRoutes = made.routes
         } else {
             wantedRules = rules.map(normalizeRule)
             wantedRoutes = routes.map(normalizeRoute)
@@ -101,7 +142,7 @@ public struct IprouteModule: Module {
             if !present, there { script.append("ip rule del \(rule)"); changes.append(summary("delete rule: \(rule)")) }
         }
         for (route, canonicalRoute) in zip(routes, wantedRoutes) {
-            let there = live.routes.contains(canonicalRoute)
+            let there = routePresent(route, canonical: canonicalRoute, in: live.routes)
             if present, !there { script.append("ip route replace \(route) \(tableArg)"); changes.append(summary("add route: \(route) (\(tableArg))")) }
             if !present, there { script.append("ip route del \(route) \(tableArg)"); changes.append(summary("delete route: \(route) (\(tableArg))")) }
         }

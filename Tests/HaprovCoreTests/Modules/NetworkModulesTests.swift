@@ -94,6 +94,24 @@ final class NamespaceTransport: Transport, @unchecked Sendable {
         }
     }
 
+    /// Routes through a gateway, given without a device and listed in another order than the
+    /// kernel prints them: in sync once applied (a second apply changes nothing).
+    @Test func routesViaAGatewayAreInSyncOnceApplied() throws {
+        try Self.withNamespace { ns in
+            _ = try ns.run("ip link set lo up; ip link add eth9 type veth peer name eth10; ip link set eth10 up; ip link set eth9 up; ip addr add 10.9.0.5/24 dev eth9")
+            let module = try IprouteModule(args: ModuleArgs(module: "iproute", values: [
+                "name": .string("web-routes"),
+                "routes": .list([.string("10.77.0.0/16 via 10.9.0.254"), .string("10.66.0.0/16 via 10.9.0.254"), .string("default via 10.9.0.254")]),
+            ]), context: TaskContext(hostName: "web1"))
+            let first = live(try plan(module, on: ns))
+            #expect(first.first?.summary.components(separatedBy: "add route").count == 4)
+            try applyLive(try plan(module, on: ns), on: ns)
+            #expect(live(try plan(module, on: ns)).isEmpty)
+            _ = try ns.run("ip route del 10.66.0.0/16")
+            #expect(live(try plan(module, on: ns)).first?.summary == "add route: 10.66.0.0/16 via 10.9.0.254 (table main)")
+        }
+    }
+
     @Test func sysctlLiveValue() throws {
         try Self.withNamespace { ns in
             let module = try SysctlModule(args: ModuleArgs(module: "sysctl", values: [
