@@ -29,6 +29,7 @@ public struct Lab: Sendable {
         if !FileManager.default.fileExists(atPath: config.privateKey) {
             try LabShell.must("ssh-keygen -q -t ed25519 -N '' -C haprov-lab-\(config.name) -f \(config.privateKey)", "lab key")
         }
+        try raiseInotifyLimits()
         try LabNetwork.up(config)
         let failures = Parallel.map(hosts) { host -> String? in
             do { try host.up(); return nil } catch { return "\(error)" }
@@ -37,6 +38,15 @@ public struct Lab: Sendable {
         try writeKnownHosts()
         try waitForSSH(hosts, timeout: timeout)
         try LabShell.must("echo \(Shell.quote(config.network.description)) > \(config.directory)/subnet", "lab record")
+    }
+
+    /// Every host's systemd takes inotify instances from root's shared budget (128 by default):
+    /// beyond a dozen hosts, new ones fail to boot with "Too many open files". Only ever raised.
+    func raiseInotifyLimits() throws {
+        try LabShell.must("""
+            [ "$(sysctl -n fs.inotify.max_user_instances)" -ge 8192 ] || sysctl -qw fs.inotify.max_user_instances=8192
+            [ "$(sysctl -n fs.inotify.max_user_watches)" -ge 524288 ] || sysctl -qw fs.inotify.max_user_watches=524288
+            """, "raising the inotify limits")
     }
 
     func writeKnownHosts() throws {

@@ -42,13 +42,14 @@ import Testing
             iptables -t mangle -N HVTEST 2>/dev/null || iptables -t mangle -F HVTEST
             iptables -t mangle -A HVTEST -j MARK --set-mark 1
             iptables -t mangle -S HVTEST
-            ip rule add fwmark 7 lookup 107 2>/dev/null || true
+            while ip rule del fwmark 7 lookup 107 2>/dev/null; do :; done
+            ip rule add fwmark 7 lookup 107
             ip route replace local 0.0.0.0/0 dev lo table 107
             ip rule show | grep -c 'fwmark 0x7 lookup 107'
             ip route show table 107
             """, timeout: .seconds(30))
         #expect(result.succeeded, "\(result.stderrText)")
-        let lines = result.stdoutText.split(separator: "\n").map(String.init)
+        let lines = result.stdoutText.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
         #expect(lines == ["1", "1", "-N HVTEST", "-A HVTEST -j MARK --set-xmark 0x1/0xffffffff", "1", "local default dev lo scope host"])
     }
 
@@ -90,7 +91,7 @@ import Testing
             s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 255)
             vip = socket.inet_aton('10.213.30.100')
             body = bytes([0x21, 51, 100, 1, 0, 1, 0, 0]) + vip
-            for _ in range(40):
+            for _ in range(16):
                 s.sendto(body, ('224.0.0.18', 0)); time.sleep(0.25)
             """
         let listener = Thread.detachNewThreadResult { try receiver.run("python3 -c \(Shell.quote(listen))", stdin: nil, timeout: .seconds(30)) }
@@ -157,7 +158,8 @@ import Testing
             ip link show \(config.bridge) 2>/dev/null | head -1
             ip link show \(host.veth) 2>/dev/null | head -1
             grep -F \(config.directory) /proc/mounts
-            pgrep -af 'systemd-nspawn.* -M d1 ' ; pgrep -af 'tinyproxy -c \(config.directory)'
+            # [n] and [x]: the patterns must not match this very shell's command line.
+            pgrep -af 'systemd-nspaw[n] .*-D \(config.directory)/' ; pgrep -af 'tinyprox[y] -c \(config.directory)'
             ls -d \(config.directory) 2>/dev/null
             true
             """)
