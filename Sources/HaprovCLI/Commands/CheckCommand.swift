@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import HaprovCore
 import HaprovSSH
 
@@ -19,7 +20,35 @@ struct CheckCommand: ParsableCommand {
         let engine = Engine(factory: SSHTransportFactory(), reporter: engineOptions.reporter(),
                             options: engineOptions.engineOptions(check: true, forks: inventory.forks, topLevelTemplates: templates))
         let summary = engine.run(jobs)
+        let vipInSync = try checkVIP(jobs)
         if !summary.succeeded { throw ExitCode(HaprovExit.failure) }
-        if summary.changed { throw ExitCode(HaprovExit.drift) }
+        if summary.changed || !vipInSync { throw ExitCode(HaprovExit.drift) }
+    }
+
+    /// The VIP must be held by one node, the MASTER (unless nopreempt). Only when every
+    /// balancer of the stack was selected: with --limit the answer would be partial.
+    func checkVIP(_ jobs: [HostJob]) throws -> Bool {
+        guard jobs.contains(where: { $0.roles.contains { $0.name == "keepalived" } }),
+              let topology = try? SmokeSession.topology(jobs), topology.vip != nil else { return true }
+        let pool = SmokeSession.pool(jobs)
+        defer { pool.closeAll() }
+        let ownership: VIPOwnership?
+        do { ownership = try VIPOwnership.observe(topology, connect: pool.transport(for:)) } catch {
+            Console.error("cannot see who holds the VIP: \(error)")
+            throw ExitCode(HaprovExit.failure)
+        }
+        guard let ownership else { return true }
+        switch engineOptions.format {
+        case .json:
+            let event: [String: Any] = ["event": "vip", "vip": ownership.vip, "holders": ownership.holders,
+                                        "status": ownership.isExpected ? "ok" : "drift", "message": ownership.description]
+            if let data = try? JSONSerialization.data(withJSONObject: event, options: [.sortedKeys]) {
+                StandardOutput.out.write(String(decoding: data, as: UTF8.self) + "\n")
+            }
+        case .human:
+            let palette = Palette(output: StandardOutput.out)
+            StandardOutput.out.write("VIP  " + (ownership.isExpected ? palette.green("ok") : palette.yellow("drift")) + "  \(ownership.description)\n")
+        }
+        return ownership.isExpected
     }
 }

@@ -7,22 +7,32 @@ import HaprovSSH
 enum SmokeSession {
     /// Returns true when every test passed.
     static func run(jobs: [HostJob], inventoryPath: String, reportPath: String?, output: TextOutput = StandardOutput.out) throws -> Bool {
+        let topology: SmokeTopology
+        do { topology = try self.topology(jobs) } catch {
+            Console.error("\(error)")
+            throw ExitCode(HaprovExit.failure)
+        }
+        return runTests(topology, pool: pool(jobs), inventoryPath: inventoryPath, reportPath: reportPath, output: output)
+    }
+
+    static func pool(_ jobs: [HostJob]) -> TransportPool {
+        TransportPool(factory: SSHTransportFactory(), specs: Dictionary(uniqueKeysWithValues: jobs.map { ($0.name, $0.connection) }))
+    }
+
+    /// The stack as the inventory describes it, with role defaults under host variables.
+    static func topology(_ jobs: [HostJob]) throws -> SmokeTopology {
         let renderer = TemplateRenderer()
         var variables: [String: [String: Value]] = [:]
         var roles: [String: [String]] = [:]
-        var specs: [String: ConnectionSpec] = [:]
         for job in jobs {
             let defaults = job.roles.reduce(into: [String: Value]()) { merged, role in merged.merge(role.defaults) { _, new in new } }
             variables[job.name] = renderer.resolveVariables(defaults.merging(job.variables) { _, host in host })
             roles[job.name] = job.roles.map(\.name)
-            specs[job.name] = job.connection
         }
-        let topology: SmokeTopology
-        do { topology = try SmokeTopology.from(hosts: jobs.map(\.name), variables: variables, roles: roles) } catch {
-            Console.error("\(error)")
-            throw ExitCode(HaprovExit.failure)
-        }
-        let pool = TransportPool(factory: SSHTransportFactory(), specs: specs)
+        return try SmokeTopology.from(hosts: jobs.map(\.name), variables: variables, roles: roles)
+    }
+
+    static func runTests(_ topology: SmokeTopology, pool: TransportPool, inventoryPath: String, reportPath: String?, output: TextOutput) -> Bool {
         defer { pool.closeAll() }
         let palette = Palette(output: output)
         output.write(palette.bold("SMOKE TESTS") + " through \(topology.front), requests from \(topology.client)\n")

@@ -15,10 +15,10 @@ public struct SmokeResult: Sendable, Codable {
 public struct SmokeRunner {
     public let topology: SmokeTopology
     /// Opens (or returns the already open) transport of an inventory host.
-    public let connect: (String) throws -> any Transport
+    public let connect: @Sendable (String) throws -> any Transport
     public let log: (String) -> Void
 
-    public init(topology: SmokeTopology, connect: @escaping (String) throws -> any Transport, log: @escaping (String) -> Void = { _ in }) {
+    public init(topology: SmokeTopology, connect: @escaping @Sendable (String) throws -> any Transport, log: @escaping (String) -> Void = { _ in }) {
         self.topology = topology
         self.connect = connect
         self.log = log
@@ -142,16 +142,8 @@ public struct SmokeRunner {
     }
 
     private func vipHolder() throws -> SmokeResult {
-        let holding = try holders()
-        let master = topology.balancers.first { $0.isMaster }?.host
-        let passed = holding.count == 1 && (master == nil || topology.nopreempt || holding == [master])
-        let observation: String
-        switch holding.count {
-        case 0: observation = "no node holds \(topology.vip ?? "")"
-        case 1: observation = "\(holding[0]) holds \(topology.vip ?? "")" + (passed ? "" : ", expected the MASTER \(master ?? "")")
-        default: observation = "\(holding.joined(separator: " and ")) both hold \(topology.vip ?? "") (split brain)"
-        }
-        return SmokeResult(test: "VIP held by exactly one node", passed: passed, observation: observation, evidence: [])
+        guard let ownership = try VIPOwnership.observe(topology, connect: connect) else { throw SmokeError("no VIP to check") }
+        return SmokeResult(test: "VIP held by exactly one node", passed: ownership.isExpected, observation: ownership.description, evidence: [])
     }
 
     private func vipFailover(url: String) throws -> SmokeResult {

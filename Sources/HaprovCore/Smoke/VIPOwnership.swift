@@ -1,0 +1,33 @@
+import Foundation
+
+/// Who holds a Keepalived VIP, compared with what the inventory says: exactly one node, and the
+/// MASTER unless nopreempt lets a BACKUP keep it. Used by `check` (drift) and the smoke tests.
+public struct VIPOwnership: Sendable {
+    public var vip: String
+    public var holders: [String]
+    public var master: String?
+    public var nopreempt: Bool
+
+    /// One command per balancer, all balancers at once.
+    public static func observe(_ topology: SmokeTopology, connect: @escaping @Sendable (String) throws -> any Transport) throws -> VIPOwnership? {
+        guard let vip = topology.vip, topology.balancers.count >= 2 else { return nil }
+        let answers = Parallel.map(topology.balancers.map(\.host)) { host -> Result<String?, any Error> in
+            Result {
+                let result = try connect(host).run("ip -o -4 addr show | grep -qw \(Shell.quote(vip)) && echo yes || echo no", timeout: .seconds(30))
+                return result.stdoutText.hasPrefix("yes") ? host : nil
+            }
+        }
+        let holders = try answers.compactMap { try $0.get() }
+        return VIPOwnership(vip: vip, holders: holders, master: topology.balancers.first { $0.isMaster }?.host, nopreempt: topology.nopreempt)
+    }
+
+    public var isExpected: Bool { holders.count == 1 && (master == nil || nopreempt || holders == [master]) }
+
+    public var description: String {
+        switch holders.count {
+        case 0: return "no node holds the VIP \(vip)"
+        case 1: return "\(holders[0]) holds the VIP \(vip)" + (isExpected ? "" : "; the inventory's MASTER is \(master ?? "")")
+        default: return "\(holders.joined(separator: " and ")) all hold the VIP \(vip) (split brain)"
+        }
+    }
+}
