@@ -43,6 +43,7 @@ struct LabHost {
             ip -n \(ns) link set lo up
             ip -n \(ns) link set host0 up
             ip -n \(ns) addr show dev host0 | grep -qw \(host.address) || ip -n \(ns) addr add \(host.address)/\(prefix) dev host0
+            ip -n \(ns) route replace \(config.network.description) dev host0 proto kernel scope link src \(host.address)
             ip -n \(ns) route replace default via \(config.gateway)
             """, "network of \(host.name)")
     }

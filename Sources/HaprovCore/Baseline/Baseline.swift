@@ -45,6 +45,12 @@ public enum Baseline {
                     if [ -e \(p) ] || [ -L \(p) ]; then cp -a -- \(p) \(slot).orig; else : > \(slot).absent; fi; \
                     printf '%s\\n' \(p) > \(slot).path; fi
                     """)
+                // Folders the file brings with it go too (the topmost one that did not exist).
+                lines.append("""
+                    a=$(dirname -- \(p)); top=; while [ ! -e "$a" ]; do top=$a; a=$(dirname -- "$a"); done; \
+                    if [ -n "$top" ]; then s=\(d)/files/dir-$(printf '%s' "$top" | md5sum | cut -c1-16); \
+                    [ -e "$s.path" ] || { : > "$s.absent"; printf '%s\\n' "$top" > "$s.path"; }; fi
+                    """)
             case .sysctl(let key):
                 let slot = Shell.quote("\(d)/sysctl/\(slot(key))")
                 lines.append("[ -e \(slot) ] || printf '%s %s\\n' \(Shell.quote(key)) \"$(sysctl -n \(Shell.quote(key)) 2>/dev/null)\" > \(slot)")
@@ -85,13 +91,6 @@ extension Baseline {
           if [ "$enabled" = enabled ] && [ "$now_enabled" != enabled ]; then act "enable $unit" systemctl enable "$unit"; fi
           if [ "$active" != active ] && [ "$now_active" = active ]; then act "stop $unit" systemctl stop "$unit"; fi
         done
-        # Packages installed since the baseline are purged (their config files with them).
-        if [ -e "$d/packages" ]; then
-          dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' 2>/dev/null | awk '$1 ~ /^ii/ {print $2}' | sort > "$d/.packages-now"
-          extra=$(comm -13 "$d/packages" "$d/.packages-now" | grep -vE '^(openssh-server|openssh-client|openssh-sftp-server|sudo|systemd|systemd-sysv|dbus)$' | tr '\n' ' ')
-          rm -f "$d/.packages-now"
-          if [ -n "$extra" ]; then act "purge packages: $extra" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -y -q purge --auto-remove $extra; fi
-        fi
         # Files: original content back, files that did not exist removed.
         for f in "$d"/files/*.path; do
           [ -e "$f" ] || continue
@@ -103,6 +102,14 @@ extension Baseline {
             act "remove $path" rm -rf -- "$path"
           fi
         done
+        # Packages installed since the baseline are purged, after the files: a package's config
+        # file that haprov replaced must not come back once the package is gone.
+        if [ -e "$d/packages" ]; then
+          dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' 2>/dev/null | awk '$1 ~ /^ii/ {print $2}' | sort > "$d/.packages-now"
+          extra=$(comm -13 "$d/packages" "$d/.packages-now" | grep -vE '^(openssh-server|openssh-client|openssh-sftp-server|sudo|systemd|systemd-sysv|dbus)$' | tr '\n' ' ')
+          rm -f "$d/.packages-now"
+          if [ -n "$extra" ]; then act "purge packages: $extra" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -y -q purge --auto-remove $extra; fi
+        fi
         for f in "$d"/sysctl/*; do
           [ -e "$f" ] || continue
           read -r key value < "$f"
@@ -115,19 +122,30 @@ extension Baseline {
           fi
         fi
         if [ -e "$d/ip-rules" ]; then
-          ip rule show | while read -r line; do
-            grep -qxF "$line" "$d/ip-rules" && continue
+          ip rule show | sed 's/ *$//' | while read -r line; do
+            sed 's/ *$//' "$d/ip-rules" | grep -qxF "$line" && continue
             prio=${line%%:*}
             act "ip rule del $line" ip rule del prio "$prio"
           done
         fi
         if [ -e "$d/ip-routes" ]; then
-          ip route show table all | grep -v '^\(broadcast\|local\|multicast\|fe80\|ff00\)' | while read -r line; do
-            grep -qxF "$line" "$d/ip-routes" && continue
+          # ip prints routes with a trailing space that `read` drops: compare without it.
+          # Routes of an address (proto kernel) come and go with it and are never touched;
+          # extra routes go first, then the recorded ones come back (a replaced default route).
+          routes() { ip route show table all | sed 's/ *$//' | grep -v '^\(broadcast\|local\|multicast\|fe80\|ff00\)' | grep -v 'proto kernel'; }
+          was=$(sed 's/ *$//' "$d/ip-routes" | grep -v '^\(broadcast\|local\|multicast\|fe80\|ff00\)' | grep -v 'proto kernel')
+          routes | while read -r line; do
+            printf '%s\n' "$was" | grep -qxF "$line" && continue
             act "ip route del $line" sh -c "ip route del $line"
           done
+          now=$(routes)
+          printf '%s\n' "$was" | while read -r line; do
+            [ -n "$line" ] || continue
+            printf '%s\n' "$now" | grep -qxF "$line" && continue
+            act "ip route add $line" sh -c "ip route add $line"
+          done
         fi
-        if [ "$dry" = 0 ]; then systemctl daemon-reload 2>/dev/null; rm -rf "$d"; echo "baseline restored"; fi
+        if [ "$dry" = 0 ]; then systemctl daemon-reload 2>/dev/null; rm -rf "$d"; rmdir "$(dirname "$d")" 2>/dev/null; echo "baseline restored"; fi
         """#
     }
 }
