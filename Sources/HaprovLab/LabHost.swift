@@ -76,16 +76,52 @@ struct LabHost {
             """, "keys and settings of \(host.name)")
     }
 
-    /// Boots systemd in the namespace; with the capabilities and writable /proc/sys/net that
-    /// sysctl, iptables and VRRP need. Detached, so the host outlives the command.
+    /// The host's own cgroup, under this process's, in every hierarchy: the hosts' systemds
+    /// no longer share (and fight over) one cgroup, memory per host can be read, and Docker
+    /// inside the host gets a cgroup tree it may write.
+    var cgroupName: String { "haprov-\(config.name)-\(host.name)" }
+
+    /// Shell listing the host's cgroup folders (one per hierarchy), deepest hierarchy first.
+    var cgroupFolders: String {
+        """
+        while IFS=: read -r id ctrl path; do
+          case "$ctrl" in
+            "") if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then m=/sys/fs/cgroup; else m=/sys/fs/cgroup/unified; fi ;;
+            name=systemd) m=/sys/fs/cgroup/systemd ;;
+            *) m=/sys/fs/cgroup/$ctrl ;;
+          esac
+          path=${path%/}; path=${path%/\(cgroupName)}
+          [ -d "$m$path" ] && echo "$m$path/\(cgroupName)"
+        done < /proc/self/cgroup
+        """
+    }
+
+    /// Boots systemd in the namespace, in its own cgroup; with the capabilities and writable
+    /// /proc/sys/net that sysctl, iptables and VRRP need, the unified cgroup hierarchy and the
+    /// system calls (keyring, bpf) that let Docker run containers. Detached, so the host
+    /// outlives the command.
     func boot() throws {
         try LabShell.must("""
             cd /
-            SYSTEMD_NSPAWN_API_VFS_WRITABLE=network setsid nohup systemd-nspawn -q -b -D \(root) -M \(host.name) \
+            folders=$(\(cgroupFolders))
+            for cg in $folders; do
+              mkdir -p "$cg" 2>/dev/null || continue
+              case "$cg" in */cpuset/*) cat "${cg%/*}/cpuset.cpus" > "$cg/cpuset.cpus"; cat "${cg%/*}/cpuset.mems" > "$cg/cpuset.mems";; esac 2>/dev/null
+              echo $$ > "$cg/cgroup.procs" 2>/dev/null || true
+            done
+            SYSTEMD_NSPAWN_API_VFS_WRITABLE=network SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 \
+              setsid nohup systemd-nspawn -q -b -D \(root) -M \(host.name) \
               --network-namespace-path=/run/netns/\(namespace) --register=no --keep-unit \
-              --capability=CAP_NET_ADMIN,CAP_NET_RAW,CAP_SYS_ADMIN >\(directory)/console.log 2>&1 </dev/null &
+              --capability=CAP_NET_ADMIN,CAP_NET_RAW,CAP_SYS_ADMIN \
+              --system-call-filter='add_key keyctl request_key bpf' >\(directory)/console.log 2>&1 </dev/null &
             echo $! > \(pidFile)
             """, "booting \(host.name)")
+    }
+
+    /// Memory the host uses now (its memory cgroup), in bytes.
+    var memoryBytes: Int? {
+        let script = "for cg in $(\(cgroupFolders)); do case $cg in */memory/*) cat $cg/memory.usage_in_bytes;; */unified/*|/sys/fs/cgroup/haprov-*) [ -e $cg/memory.current ] && cat $cg/memory.current;; esac; done 2>/dev/null | head -1"
+        return (try? LabShell.run(script))?.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").first.flatMap { Int($0) }
     }
 
     /// Power off at once (SIGKILL: the overlay stays consistent and reset throws it away anyway).
@@ -98,6 +134,10 @@ struct LabHost {
             ip netns pids \(namespace) 2>/dev/null | xargs -r kill -KILL 2>/dev/null
             for i in $(seq 50); do [ -z "$(ip netns pids \(namespace) 2>/dev/null)" ] && break; sleep 0.1; done
             umount -R \(root) 2>/dev/null || umount -l \(root) 2>/dev/null
+            # The host's cgroups, deepest first (what systemd and Docker made inside them too).
+            for cg in $(\(cgroupFolders)); do
+              [ -d "$cg" ] && find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null
+            done
             true
             """)
     }

@@ -11,8 +11,8 @@ enum Binary {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
     }
 
-    static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> CommandResult {
-        try LocalProcess.run([path] + arguments, timeout: .seconds(120), environment: environment)
+    static func run(_ arguments: [String], environment: [String: String]? = nil, timeout: Duration = .seconds(120)) throws -> CommandResult {
+        try LocalProcess.run([path] + arguments, timeout: timeout, environment: environment)
     }
 }
 

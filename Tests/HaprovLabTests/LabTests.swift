@@ -152,6 +152,8 @@ import Testing
         try lab.up()
         let host = LabHost(config: config, host: config.hosts[0])
         #expect(host.sshAnswers)
+        let memory = try #require(host.memoryBytes, "the host has its own memory cgroup")
+        #expect(memory > 1_000_000)
         try lab.down()
         let left = try Self.sh("""
             ip netns list | grep -w \(host.namespace)
@@ -161,6 +163,7 @@ import Testing
             # [n] and [x]: the patterns must not match this very shell's command line.
             pgrep -af 'systemd-nspaw[n] .*-D \(config.directory)/' ; pgrep -af 'tinyprox[y] -c \(config.directory)'
             ls -d \(config.directory) 2>/dev/null
+            find /sys/fs/cgroup -maxdepth 6 -type d -name '\(host.cgroupName)'
             true
             """)
         #expect(left.stdoutText.isEmpty, "left behind:\n\(left.stdoutText)")

@@ -23,7 +23,8 @@ struct ApplyCommand: ParsableCommand {
 
     func run() throws {
         let (loaded, hosts) = try inventory.load()
-        let jobs = try JobBuilder.jobs(inventory: loaded, hosts: hosts, options: inventory, rolesPath: engineOptions.rolesPath)
+        let jobs = try JobBuilder.jobs(inventory: loaded, hosts: hosts, options: inventory, rolesPath: engineOptions.rolesPath,
+                                       extraVariables: try engineOptions.extraVariables())
         let templates = ProjectPaths.find("Templates", inventory: loaded.path, explicit: nil)
         let engine = Engine(factory: SSHTransportFactory(), reporter: engineOptions.reporter(),
                             options: engineOptions.engineOptions(check: check, forks: inventory.forks, topLevelTemplates: templates))

@@ -12,6 +12,25 @@ struct EngineRunOptions: ParsableArguments {
     @Option(name: .long, help: "Skip tasks with these tags (comma-separated).")
     var skipTags: String?
 
+    @Option(name: [.short, .customLong("extra-vars")], help: ArgumentHelp("Set a variable for every host, above all inventory variables, like ansible -e (repeatable; the value is read as YAML).", valueName: "NAME=VALUE"))
+    var extraVars: [String] = []
+
+    /// The -e variables; a malformed one is a usage error naming it.
+    func extraVariables() throws -> [String: Value] {
+        var variables: [String: Value] = [:]
+        for item in extraVars {
+            guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
+                throw ValidationError("-e \(item): give NAME=VALUE, e.g. -e haproxy_balance=leastconn")
+            }
+            let name = String(item[..<equals]), text = String(item[item.index(after: equals)...])
+            guard name.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil else {
+                throw ValidationError("-e \(item): '\(name)' is not a variable name")
+            }
+            variables[name] = (try? YAMLDocument.parseValue(text)) ?? .string(text)
+        }
+        return variables
+    }
+
     @Flag(name: .long, help: "Show unified diffs of files (secrets masked).")
     var diff = false
 
@@ -71,7 +90,7 @@ enum ProjectPaths {
 
 /// Turns an inventory into host jobs: plays resolved, roles loaded, connection specs built.
 enum JobBuilder {
-    static func jobs(inventory: Inventory, hosts: [String], options: InventoryOptions, rolesPath: String?) throws -> [HostJob] {
+    static func jobs(inventory: Inventory, hosts: [String], options: InventoryOptions, rolesPath: String?, extraVariables: [String: Value] = [:]) throws -> [HostJob] {
         guard let roles = ProjectPaths.find("Roles", inventory: inventory.path, explicit: rolesPath) else {
             Console.error("no Roles folder found for \(inventory.path); looked in: \(ProjectPaths.candidates("Roles", inventory: inventory.path).joined(separator: ", ")) (fix: --roles-path DIR)")
             throw ExitCode(HaprovExit.failure)
@@ -85,7 +104,7 @@ enum JobBuilder {
             return specs.map { spec in
                 HostJob(name: spec.name, connection: spec,
                         roles: (rolesOfHost[spec.name] ?? []).compactMap { byName[$0] },
-                        variables: inventory.variables(for: spec.name))
+                        variables: inventory.variables(for: spec.name).merging(extraVariables) { _, extra in extra })
             }
         } catch let error as ExitCode {
             throw error

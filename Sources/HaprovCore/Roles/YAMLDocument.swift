@@ -2,7 +2,7 @@ import Foundation
 import Yams
 
 /// A YAML file read into `Value`s, keeping where each node came from for error messages.
-struct YAMLDocument {
+public struct YAMLDocument {
     let path: String
     let root: Node?
 
@@ -21,6 +21,12 @@ struct YAMLDocument {
     func location(_ node: Node) -> String {
         guard let mark = node.mark else { return path }
         return "\(path):\(mark.line):\(mark.column)"
+    }
+
+    /// A value written on a command line (`-e name=VALUE`), read as YAML like Ansible does.
+    public static func parseValue(_ text: String) throws -> Value {
+        guard let node = try Yams.compose(yaml: text) else { return .null }
+        return value(node)
     }
 
     /// Converts a node with YAML 1.1 scalars as Ansible reads them (yes/no are booleans).

@@ -49,7 +49,7 @@ import Testing
         #expect(config.contains("bind *:8404"))
         #expect(config.contains("stats admin if TRUE"))
         #expect(config.contains("acl is_stats path_beg -i /stats"))
-        let result = try validate(config, with: "haproxy -c -q -f %s")
+        let result = try validate(config, with: "haproxy -c -f %s")
         #expect(result.succeeded, "haproxy -c: \(result.stderrText)\n\(config)")
     }
 
@@ -64,7 +64,7 @@ import Testing
         #expect(config.contains("source 0.0.0.0 usesrc clientip"))
         #expect(config.contains("stick-table type ip size 200k expire 30m"))
         #expect(config.contains("server web1 10.213.7.11:443 check"))
-        let result = try validate(config, with: "haproxy -c -q -f %s")
+        let result = try validate(config, with: "haproxy -c -f %s")
         #expect(result.succeeded, "haproxy -c: \(result.stderrText)\n\(config)")
     }
 
@@ -72,7 +72,7 @@ import Testing
         try requireTool("/usr/sbin/haproxy")
         var config = try render(role: "haproxy", template: "haproxy.cfg.j2", extra: ["haproxy_backends": backends])
         config = config.replacingOccurrences(of: "balance roundrobin", with: "balance round-robin")
-        #expect(!(try validate(config, with: "haproxy -c -q -f %s")).succeeded)
+        #expect(!(try validate(config, with: "haproxy -c -f %s")).succeeded)
     }
 
     @Test func keepalivedMasterAndNopreemptBackupAreValid() throws {

@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+@testable import HaprovCore
+
+/// Lab tests need root; in CI (CI=true) they run, and a lab that cannot come up fails them.
+enum StackGate {
+    static var enabled: Bool { getuid() == 0 || ProcessInfo.processInfo.environment["CI"] == "true" }
+}
+
+/// Every stack of the seeds, built by `haprov apply` on a fresh lab as users run it: smoke tests
+/// pass, a second apply changes nothing, check finds nothing; drift is found exactly and
+/// repaired; reset gives back the pristine host.
+@Suite(.serialized, .enabled(if: StackGate.enabled)) struct StackTests {
+    static func inventory(_ name: String) -> String { Binary.repository + "/Inventories/" + name }
+
+    /// `haprov ARGS`, with its output attached to any failure.
+    @discardableResult
+    static func haprov(_ arguments: [String], expect status: Int32 = 0, timeout: Duration = .seconds(900),
+                       sourceLocation: SourceLocation = #_sourceLocation) throws -> CommandResult {
+        let result = try Binary.run(arguments, timeout: timeout)
+        #expect(result.exitStatus == status, "haprov \(arguments.joined(separator: " ")):\n\(result.stdoutText)\n\(result.stderrText)", sourceLocation: sourceLocation)
+        return result
+    }
+
+    /// A fresh lab: up (idempotent), then every host back to the pristine base.
+    static func freshLab(_ path: String) throws {
+        try haprov(["lab", "up", path])
+        try haprov(["lab", "reset", path])
+    }
+
+    static func changedCounts(_ output: String) -> [Int] {
+        output.split(separator: "\n").compactMap { line in
+            line.range(of: #"changed=(\d+)"#, options: .regularExpression).flatMap { Int(line[$0].dropFirst(8)) }
+        }
+    }
+
+    @Test(arguments: ["lab-sam.yml", "lab-keepalived.yml", "lab-apache.yml"])
+    func stackFromAFreshLab(_ file: String) throws {
+        let path = Self.inventory(file)
+        try Self.freshLab(path)
+        let first = try Self.haprov(["apply", path])
+        #expect(first.stdoutText.contains(" 0 failed"), "smoke tests:\n\(first.stdoutText)")
+        #expect(!first.stdoutText.contains("FAIL"))
+        #expect(Self.changedCounts(first.stdoutText).contains { $0 > 0 })
+        let second = try Self.haprov(["apply", "--no-test", path])
+        #expect(!Self.changedCounts(second.stdoutText).isEmpty && Self.changedCounts(second.stdoutText).allSatisfy { $0 == 0 }, "second apply:\n\(second.stdoutText)")
+        try Self.haprov(["check", path])
+    }
+
+    /// What the teacher's check must see: the host as a student left it.
+    static let snapshot = """
+        dpkg-query -W -f '${Package} ${db:Status-Abbrev}\\n' | sort
+        for f in /etc/haproxy/haproxy.cfg /etc/keepalived/keepalived.conf /etc/sysctl.d/99-haprov.conf; do [ -e $f ] && sha256sum $f || echo "no $f"; done
+        ls -d /etc/haprov /var/lib/haprov /opt/haprov-web /usr/local/sbin/haprov-keepalived-check 2>&1
+        ls /etc/systemd/system /etc/systemd/system/multi-user.target.wants
+        sysctl net.ipv4.ip_forward net.ipv4.ip_nonlocal_bind
+        iptables-save | grep -v '^#' | sed 's/\\[[0-9]*:[0-9]*\\]//'
+        ip rule
+        ip -4 route show table all
+        """
+
+    @Test func transparentStackDriftRepairAndReset() throws {
+        let path = Self.inventory("lab-transparent.yml")
+        try Self.freshLab(path)
+        let pristine = try Self.haprov(["run", path, "--limit", "lb1,www1", "--", Self.snapshot]).stdoutText
+
+        let first = try Self.haprov(["apply", path])
+        #expect(first.stdoutText.contains("Client address seen by the backends"), "\(first.stdoutText)")
+        #expect(first.stdoutText.contains(" 0 failed"), "smoke tests:\n\(first.stdoutText)")
+        let second = try Self.haprov(["apply", "--no-test", path])
+        #expect(Self.changedCounts(second.stdoutText).allSatisfy { $0 == 0 }, "second apply:\n\(second.stdoutText)")
+        try Self.haprov(["check", path])
+
+        // A student's hands: edit haproxy.cfg, stop keepalived, delete a DIVERT rule, change a
+        // sysctl, add a firewall rule.
+        try Self.haprov(["run", path, "--limit", "lb1", "--", """
+            echo '# edited by hand' >> /etc/haproxy/haproxy.cfg
+            systemctl stop keepalived
+            iptables -t mangle -D DIVERT -j ACCEPT
+            iptables -t mangle -A DIVERT -m comment --comment by-hand -j RETURN
+            sysctl -qw net.ipv4.ip_forward=0
+            """])
+        let drift = try Self.haprov(["check", path, "--format", "json"], expect: 2)
+        let events = drift.stdoutText.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let changed = events.filter { $0["event"] as? String == "task" && $0["status"] as? String == "changed" }
+        let seen = Set(changed.map { "\($0["host"] ?? "") \($0["task"] ?? "")" })
+        #expect(seen == ["lb1 haproxy.cfg", "lb1 Keepalived enabled and running", "lb1 DIVERT chain marks packets of local sockets", "lb1 forward packets"],
+                "\(drift.stdoutText)")
+        let divert = changed.first { $0["task"] as? String == "DIVERT chain marks packets of local sockets" }
+        let divertChanges = (divert?["changes"] as? [String] ?? []).joined()
+        #expect(divertChanges.contains("missing: -j ACCEPT") && divertChanges.contains("extra: -m comment --comment by-hand -j RETURN"))
+        let diff = (changed.first { $0["task"] as? String == "haproxy.cfg" }?["diffs"] as? [String] ?? []).joined()
+        #expect(diff.contains("-# edited by hand"))
+        #expect(!diff.contains("labpass"), "the stats password must be masked in diffs")
+        // keepalived stopped on lb1: the VIP moved to lb2, which the check also reports.
+        let vip = events.first { $0["event"] as? String == "vip" }
+        #expect(vip?["status"] as? String == "drift")
+        #expect(vip?["holders"] as? [String] == ["lb2"])
+
+        try Self.haprov(["apply", "--no-test", path])
+        // Preemption brings the VIP back to lb1 within a few advertisements.
+        var inSync = try Self.haprov(["check", path], expect: -1)
+        for _ in 0..<20 where inSync.exitStatus != 0 {
+            Thread.sleep(forTimeInterval: 0.5)
+            inSync = try Binary.run(["check", path])
+        }
+        #expect(inSync.exitStatus == 0, "\(inSync.stdoutText)")
+
+        // Reset: lb1 and www1 equal their pristine selves; then a fresh apply works again.
+        try Self.haprov(["reset", "--check", path, "--limit", "lb1,www1"], expect: 2)
+        try Self.haprov(["reset", path, "--limit", "lb1,www1"])
+        let after = try Self.haprov(["run", path, "--limit", "lb1,www1", "--", Self.snapshot]).stdoutText
+        #expect(after == pristine)
+        try Self.haprov(["reset", "--check", path, "--limit", "lb1,www1"])
+        try Self.haprov(["apply", "--no-test", path])
+        try Self.haprov(["check", path])
+    }
+
+    /// A template the validator rejects never replaces the running config; the service stays up.
+    @Test func rejectedConfigLeavesTheRunningOneInPlace() throws {
+        let path = Self.inventory("lab-sam.yml")
+        try Self.haprov(["lab", "up", path])
+        try Self.haprov(["apply", "--no-test", path])
+        let before = try Self.haprov(["run", path, "--limit", "haproxy-sam", "--", "sha256sum /etc/haproxy/haproxy.cfg"]).stdoutText
+        // A timeout HAProxy cannot parse: haproxy -c rejects the rendered file.
+        let broken = try Binary.run(["apply", "--no-test", path, "-e", "haproxy_timeout_client=soon"], timeout: .seconds(300))
+        #expect(broken.exitStatus == 1, "\(broken.stdoutText)")
+        #expect(broken.stdoutText.contains("validation failed"))
+        #expect(broken.stdoutText.contains("unexpected character 's' in 'timeout client'"), "HAProxy's own words reach the user")
+        let after = try Self.haprov(["run", path, "--limit", "haproxy-sam", "--", "sha256sum /etc/haproxy/haproxy.cfg; systemctl is-active haproxy"]).stdoutText
+        #expect(after.hasPrefix(before.trimmingCharacters(in: .newlines)))
+        #expect(after.hasSuffix("active\n"))
+    }
+}
