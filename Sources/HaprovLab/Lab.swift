@@ -31,11 +31,13 @@ public struct Lab: Sendable {
         }
         try raiseInotifyLimits()
         try LabNetwork.up(config)
+        let wasRunning = Set(Parallel.map(hosts) { $0.isRunning ? $0.host.name : nil }.compactMap { $0 })
         let failures = Parallel.map(hosts) { host -> String? in
             do { try host.up(); return nil } catch { return "\(error)" }
         }.compactMap { $0 }
         if !failures.isEmpty { throw LabError(failures.joined(separator: "\n")) }
         try writeKnownHosts()
+        try repairSilentHosts(hosts.filter { wasRunning.contains($0.host.name) })
         try waitForSSH(hosts, timeout: timeout)
         try LabShell.must("echo \(Shell.quote(config.network.description)) > \(config.directory)/subnet", "lab record")
     }
@@ -58,6 +60,17 @@ public struct Lab: Sendable {
             lines += "\(host.host.address) \(fields[0]) \(fields[1])\n"
         }
         try lines.write(toFile: config.knownHosts, atomically: true, encoding: .utf8)
+    }
+
+    /// A host left running whose sshd no longer answers (hung, or its network undone by hand)
+    /// is a missing piece too: it is rebooted, its changes kept.
+    func repairSilentHosts(_ running: [LabHost]) throws {
+        let silent = Parallel.map(running) { $0.sshAnswers(within: 5) ? nil : $0 }.compactMap { $0 }
+        for host in silent { log("\(host.host.name): sshd does not answer; rebooting it (its changes are kept)") }
+        let failures = Parallel.map(silent) { host -> String? in
+            do { try host.stop(); try host.up(); return nil } catch { return "\(error)" }
+        }.compactMap { $0 }
+        if !failures.isEmpty { throw LabError(failures.joined(separator: "\n")) }
     }
 
     func waitForSSH(_ hosts: [LabHost], timeout: Duration) throws {
@@ -92,13 +105,16 @@ public struct Lab: Sendable {
         public var address: String
         public var running: Bool
         public var ssh: Bool
+        /// What the host's memory cgroup holds now, when it runs.
+        public var memoryBytes: Int?
     }
 
     public func status() throws -> [HostStatus] {
         try Preflight.check(nil, creating: false)
         return Parallel.map(hosts) { host in
             let running = host.isRunning
-            return HostStatus(name: host.host.name, address: host.host.address, running: running, ssh: running && host.sshAnswers)
+            return HostStatus(name: host.host.name, address: host.host.address, running: running, ssh: running && host.sshAnswers,
+                              memoryBytes: running ? host.memoryBytes : nil)
         }
     }
 

@@ -95,6 +95,8 @@ public struct LabError: Error, Sendable, CustomStringConvertible {
 }
 
 enum LabPaths {
-    static let root = "/var/lib/haprov/lab"
+    /// HAPROV_LAB_ROOT moves every lab and the base tree elsewhere (the lab benchmark times a
+    /// first `lab up` there without touching the labs in use).
+    static let root = ProcessInfo.processInfo.environment["HAPROV_LAB_ROOT"] ?? "/var/lib/haprov/lab"
     static let base = root + "/base"
 }

@@ -43,8 +43,11 @@ struct LabHost {
             ip -n \(ns) link set lo up
             ip -n \(ns) link set host0 up
             ip -n \(ns) addr show dev host0 | grep -qw \(host.address) || ip -n \(ns) addr add \(host.address)/\(prefix) dev host0
-            ip -n \(ns) route replace \(config.network.description) dev host0 proto kernel scope link src \(host.address)
-            ip -n \(ns) route replace default via \(config.gateway)
+            # Only what is missing: a running host's routes may be the stack's own (backends
+            # routed through a VIP).
+            [ -n "$(ip -n \(ns) route show \(config.network.description) dev host0)" ] ||
+              ip -n \(ns) route add \(config.network.description) dev host0 proto kernel scope link src \(host.address)
+            [ -n "$(ip -n \(ns) route show default)" ] || ip -n \(ns) route add default via \(config.gateway)
             """, "network of \(host.name)")
     }
 
@@ -118,28 +121,49 @@ struct LabHost {
             """, "booting \(host.name)")
     }
 
-    /// Memory the host uses now (its memory cgroup), in bytes.
+    /// Memory the host uses now, in bytes: its memory cgroup's usage less the inactive file
+    /// cache (the working set, as `docker stats` counts it).
     var memoryBytes: Int? {
-        let script = "for cg in $(\(cgroupFolders)); do case $cg in */memory/*) cat $cg/memory.usage_in_bytes;; */unified/*|/sys/fs/cgroup/haprov-*) [ -e $cg/memory.current ] && cat $cg/memory.current;; esac; done 2>/dev/null | head -1"
-        return (try? LabShell.run(script))?.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").first.flatMap { Int($0) }
+        let script = """
+            for cg in $(\(cgroupFolders)); do
+              if [ -e $cg/memory.usage_in_bytes ]; then
+                echo $(( $(cat $cg/memory.usage_in_bytes) - $(awk '$1 == "total_inactive_file" { print $2 }' $cg/memory.stat) ))
+              elif [ -e $cg/memory.current ]; then
+                echo $(( $(cat $cg/memory.current) - $(awk '$1 == "inactive_file" { print $2 }' $cg/memory.stat) ))
+              fi
+            done 2>/dev/null | head -1
+            """
+        return (try? LabShell.run(script))?.stdoutText.split(separator: "\n").first.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
     }
 
     /// Power off at once (SIGKILL: the overlay stays consistent and reset throws it away anyway).
+    /// Every process of the host goes: nspawn, what runs in its network namespace, and what
+    /// runs in its cgroups (Docker's containers have namespaces of their own). The root is then
+    /// unmounted for real, or the stop fails: a reset must never delete the layer of a live host.
     func stop() throws {
-        try LabShell.run("""
+        try LabShell.must("""
             if [ -s \(pidFile) ]; then p=$(cat \(pidFile)); pkill -KILL -P "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; fi
-            for i in $(seq 50); do [ -s \(pidFile) ] && kill -0 "$(cat \(pidFile))" 2>/dev/null || break; sleep 0.1; done
             rm -f \(pidFile)
-            # Processes still inside the namespace (nspawn's payload) go too.
-            ip netns pids \(namespace) 2>/dev/null | xargs -r kill -KILL 2>/dev/null
-            for i in $(seq 50); do [ -z "$(ip netns pids \(namespace) 2>/dev/null)" ] && break; sleep 0.1; done
-            umount -R \(root) 2>/dev/null || umount -l \(root) 2>/dev/null
+            members() {
+              ip netns pids \(namespace) 2>/dev/null
+              for cg in $(\(cgroupFolders)); do [ -d "$cg" ] && find "$cg" -name cgroup.procs -exec cat {} + 2>/dev/null; done
+            }
+            for i in $(seq 50); do
+              left=$(members | sort -u)
+              [ -z "$left" ] && break
+              echo "$left" | xargs -r kill -KILL 2>/dev/null
+              sleep 0.1
+            done
+            for i in $(seq 20); do mountpoint -q \(root) || break; umount -R \(root) 2>/dev/null || sleep 0.2; done
+            if mountpoint -q \(root); then
+              echo "\(root) is still mounted; held by: $(fuser -m \(root) 2>&1 | tr -s ' ')" >&2; exit 1
+            fi
             # The host's cgroups, deepest first (what systemd and Docker made inside them too).
             for cg in $(\(cgroupFolders)); do
               [ -d "$cg" ] && find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null
             done
             true
-            """)
+            """, "stopping \(host.name)")
     }
 
     /// Back to the pristine base: the host's own changes are its overlay's upper layer.
@@ -162,5 +186,14 @@ struct LabHost {
     /// Whether sshd answers (a TCP connect from this machine through the bridge).
     var sshAnswers: Bool {
         (try? LabShell.run("timeout 1 bash -c 'exec 3<>/dev/tcp/\(host.address)/22' 2>/dev/null", timeout: .seconds(5)).succeeded) ?? false
+    }
+
+    func sshAnswers(within seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        repeat {
+            if sshAnswers { return true }
+            Thread.sleep(forTimeInterval: 0.2)
+        } while Date() < deadline
+        return false
     }
 }

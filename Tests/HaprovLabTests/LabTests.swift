@@ -134,6 +134,26 @@ import Testing
         #expect(try lab.status().allSatisfy { $0.running && $0.ssh })
     }
 
+    @Test func upAgainKeepsAHostsOwnRoutesAndRebootsAHostWhoseSSHDied() throws {
+        let config = try LabConfig.load(inventoryPath: Self.inventoryPath)
+        let lab = Lab(config: config)
+        let h1 = LabHost(config: config, host: config.hosts[0]), h2 = LabHost(config: config, host: config.hosts[1])
+        let h1Session = try Self.connect("h1"), h2Session = try Self.connect("h2")
+        defer { h1Session.close(); h2Session.close() }
+        // A stack routes a backend through another host (as backends go through the VIP).
+        _ = try h1Session.run("ip route replace default via 10.213.30.3", timeout: .seconds(10))
+        _ = try h2Session.run("sudo systemctl stop ssh.socket ssh.service 2>/dev/null; sudo systemctl stop ssh", timeout: .seconds(10))
+        #expect(!h2.sshAnswers)
+        let h1Pid = try String(contentsOfFile: h1.pidFile, encoding: .utf8), h2Pid = try String(contentsOfFile: h2.pidFile, encoding: .utf8)
+        try lab.up()
+        let route = try h1Session.run("ip route show default", timeout: .seconds(10)).stdoutText
+        _ = try h1Session.run("ip route replace default via 10.213.30.1", timeout: .seconds(10))
+        #expect(route.contains("via 10.213.30.3"), "lab up put its own default route back: \(route)")
+        #expect(try String(contentsOfFile: h1.pidFile, encoding: .utf8) == h1Pid, "a running, answering host was restarted")
+        #expect(try String(contentsOfFile: h2.pidFile, encoding: .utf8) != h2Pid, "the host whose sshd died was not rebooted")
+        #expect(h2.sshAnswers)
+    }
+
     @Test func faultsCutAndHealTheLink() throws {
         let lab = Lab(config: try LabConfig.load(inventoryPath: Self.inventoryPath))
         let transport = try Self.connect("h2")

@@ -53,7 +53,8 @@ struct LabCommand: ParsableCommand {
             let palette = Palette(output: StandardOutput.out)
             for s in statuses {
                 let state = s.running ? (s.ssh ? palette.green("running, ssh ok") : palette.yellow("running, ssh not answering")) : palette.red("stopped")
-                print("\(s.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(s.address.padding(toLength: 15, withPad: " ", startingAt: 0)) \(state)")
+                let memory = s.memoryBytes.map { String(format: "  %.0f MiB", Double($0) / 1_048_576) } ?? ""
+                print("\(s.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(s.address.padding(toLength: 15, withPad: " ", startingAt: 0)) \(state)\(memory)")
             }
             if statuses.contains(where: { !$0.ssh }) { throw ExitCode(HaprovExit.failure) }
         }
