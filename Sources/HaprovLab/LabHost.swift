@@ -30,6 +30,13 @@ struct LabHost {
         try boot()
     }
 
+    /// The host's MAC, fixed by its address like a VM's: after a power cycle its neighbours'
+    /// ARP caches are still right (a new random MAC left it unreachable for half a minute).
+    var mac: String {
+        let bytes = host.address.split(separator: ".").compactMap { UInt8($0) }
+        return (["02", "48"] + bytes.map { String(format: "%02x", $0) }).joined(separator: ":")
+    }
+
     func network() throws {
         let ns = namespace, prefix = config.network.prefix
         try LabShell.must("""
@@ -37,7 +44,7 @@ struct LabHost {
             [ -e /run/netns/\(ns) ] || ip netns add \(ns)
             if ! ip -n \(ns) link show host0 >/dev/null 2>&1; then
               ip link del \(veth) 2>/dev/null || true
-              ip link add \(veth) type veth peer name host0 netns \(ns)
+              ip link add \(veth) type veth peer name host0 address \(mac) netns \(ns)
             fi
             ip link set \(veth) master \(config.bridge) up
             ip -n \(ns) link set lo up
@@ -162,6 +169,10 @@ struct LabHost {
             for cg in $(\(cgroupFolders)); do
               [ -d "$cg" ] && find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null
             done
+            # Its kernel network state (addresses, sysctl, iptables, rules, routes) lives in the
+            # namespace: powered off, a machine loses it, so the namespace goes too.
+            ip link del \(veth) 2>/dev/null
+            ip netns del \(namespace) 2>/dev/null
             true
             """, "stopping \(host.name)")
     }
@@ -175,7 +186,7 @@ struct LabHost {
 
     func destroy() throws {
         try stop()
-        try LabShell.run("ip link del \(veth) 2>/dev/null; ip netns del \(namespace) 2>/dev/null; rm -rf \(directory); true")
+        try LabShell.run("rm -rf \(directory)")
     }
 
     /// Unplug or plug the host's network cable.

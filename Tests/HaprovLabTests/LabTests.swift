@@ -103,11 +103,23 @@ import Testing
         #expect(heard.stdoutText == "10.213.30.2 2 51 100\n", "\(heard.stderrText)")
     }
 
-    @Test func resetRestoresAChangedFileAndKeepsSSH() throws {
-        var transport = try Self.connect("h1")
-        #expect(try transport.run("echo tampered > /etc/motd && cat /etc/motd").stdoutText == "tampered\n")
-        transport.close()
+    /// What the host's kernel holds for the network, which a file reset alone would not clear.
+    static let kernelState = "sysctl -n net.ipv4.ip_forward; iptables -t mangle -S; ip rule; ip route show table all | grep -v '^local\\|^broadcast'"
+
+    @Test func resetRestoresAChangedFileAndTheKernelStateAndKeepsSSH() throws {
         let lab = Lab(config: try LabConfig.load(inventoryPath: Self.inventoryPath))
+        try lab.reset(["h1"])  // other tests leave their marks on h1
+        var transport = try Self.connect("h1")
+        let pristineKernel = try transport.run(Self.kernelState).stdoutText
+        #expect(try transport.run("echo tampered > /etc/motd && cat /etc/motd").stdoutText == "tampered\n")
+        let tampered = try transport.run("""
+            sysctl -qw net.ipv4.ip_forward=\(pristineKernel.hasPrefix("1") ? 0 : 1)
+            iptables -t mangle -N DIVERT && iptables -t mangle -A DIVERT -j ACCEPT
+            ip rule add fwmark 1 lookup 100 && ip route add local 0.0.0.0/0 dev lo table 100
+            """)
+        #expect(tampered.succeeded, "\(tampered.stderrText)")
+        #expect(try transport.run(Self.kernelState).stdoutText != pristineKernel)
+        transport.close()
         let start = ContinuousClock.now
         try lab.reset(["h1"])
         print("figure: lab reset of one host took \(ContinuousClock.now - start)")
@@ -115,6 +127,7 @@ import Testing
         defer { transport.close() }
         let pristine = try String(contentsOfFile: LabPaths.base + "/etc/motd", encoding: .utf8)
         #expect(try transport.run("cat /etc/motd").stdoutText == pristine)
+        #expect(try transport.run(Self.kernelState).stdoutText == pristineKernel)
     }
 
     @Test func upAgainLeavesRunningHostsAloneAndRepairsMissingPieces() throws {
@@ -152,6 +165,19 @@ import Testing
         #expect(try String(contentsOfFile: h1.pidFile, encoding: .utf8) == h1Pid, "a running, answering host was restarted")
         #expect(try String(contentsOfFile: h2.pidFile, encoding: .utf8) != h2Pid, "the host whose sshd died was not rebooted")
         #expect(h2.sshAnswers)
+    }
+
+    @Test func stopAndStartIsAPowerCycle() throws {
+        let lab = Lab(config: try LabConfig.load(inventoryPath: Self.inventoryPath))
+        var transport = try Self.connect("h1")
+        _ = try transport.run("sysctl -qw net.ipv4.ip_forward=1; iptables -N HANDMADE")
+        transport.close()
+        try lab.inject(.stop, on: "h1")
+        try lab.inject(.start, on: "h1")
+        try lab.waitForSSH([LabHost(config: lab.config, host: lab.config.hosts[0])], timeout: .seconds(60))
+        transport = try Self.connect("h1")
+        defer { transport.close() }
+        #expect(try transport.run("iptables -S HANDMADE >/dev/null 2>&1 && echo kept || echo gone").stdoutText == "gone\n", "kernel state survived a power cycle")
     }
 
     @Test func faultsCutAndHealTheLink() throws {

@@ -6,6 +6,7 @@ public enum ModuleRegistry {
         FileModule.self,
         AssertModule.self,
         AptModule.self,
+        AptRepositoryModule.self,
         ServiceModule.self,
         SystemdModule.self,
         CommandModule.self,
