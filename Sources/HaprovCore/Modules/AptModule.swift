@@ -28,14 +28,21 @@ public struct AptModule: Module {
 
     static let stamp = "/var/lib/apt/periodic/haprov-update-success"
 
+    /// `name[:arch][=version]` split: dpkg knows packages by `name[:arch]` and prints the bare name.
+    static func parts(_ package: String) -> (query: String, name: String, version: String?) {
+        let pieces = package.split(separator: "=", maxSplits: 1).map(String.init)
+        let query = pieces[0]
+        return (query, query.split(separator: ":").first.map(String.init) ?? query, pieces.count == 2 ? pieces[1] : nil)
+    }
+
     var packageQuery: FactQuery {
         FactQuery(key: "dpkg:\(packages.joined(separator: ","))",
-                  command: "dpkg-query -W -f='${Package}\\t${db:Status-Abbrev}\\t${Version}\\n' \(Shell.join(packages)) 2>/dev/null; true")
+                  command: "dpkg-query -W -f='${Package}\\t${db:Status-Abbrev}\\t${Version}\\n' \(Shell.join(packages.map { Self.parts($0).query })) 2>/dev/null; true")
     }
 
     var candidateQuery: FactQuery {
         FactQuery(key: "apt-candidate:\(packages.joined(separator: ","))",
-                  command: "apt-cache policy \(Shell.join(packages)) 2>/dev/null | awk '/^[^ ]/{p=$1} /Candidate:/{print p, $2}'")
+                  command: "apt-cache policy \(Shell.join(packages.map { Self.parts($0).query })) 2>/dev/null | awk '/^[^ ]/{p=$1} /Candidate:/{print p, $2}'")
     }
 
     /// Now, the last successful update, and the newest source or keyring change (epoch seconds).
@@ -56,7 +63,8 @@ public struct AptModule: Module {
         if !packages.isEmpty {
             for line in try facts.output(packageQuery).text.split(separator: "\n") {
                 let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-                if fields.count == 3, fields[1].hasPrefix("ii") { installed[fields[0].split(separator: ":").first.map(String.init) ?? fields[0]] = fields[2] }
+                // Second letter of the status: i = installed (ii, and hi when held).
+                if fields.count == 3, fields[1].dropFirst().hasPrefix("i") { installed[fields[0].split(separator: ":").first.map(String.init) ?? fields[0]] = fields[2] }
             }
         }
         let age = try facts.output(Self.cacheQuery).text.split(separator: " ").compactMap { Int($0) }
@@ -67,19 +75,26 @@ public struct AptModule: Module {
         let update = "\(apt) update && mkdir -p /var/lib/apt/periodic && touch \(Self.stamp)"
         switch state {
         case "absent", "removed":
-            let present = packages.filter { installed[$0] != nil }
+            let present = packages.map { Self.parts($0) }.filter { installed[$0.name] != nil }.map(\.query)
             if present.isEmpty { return Plan() }
             return Plan([Change(summary: "remove \(present.joined(separator: ", "))", script: "\(apt) purge \(Shell.join(present))",
                                 slow: true, touches: [.packages])])
         default:
-            var wanted = packages.filter { installed[$0] == nil }
+            // A pinned version counts only when that very version is installed.
+            var wanted = packages.filter { package in
+                let (_, name, version) = Self.parts(package)
+                return installed[name] == nil || version.map { $0 != installed[name] } == true
+            }
             if state == "latest" {
                 var candidates: [String: String] = [:]
                 for line in try facts.output(candidateQuery).text.split(separator: "\n") {
                     let parts = line.split(separator: " ").map(String.init)
                     if parts.count == 2 { candidates[String(parts[0].dropLast())] = parts[1] }
                 }
-                wanted += packages.filter { name in installed[name].map { $0 != candidates[name] && candidates[name] != "(none)" } ?? false }
+                wanted += packages.filter { package in
+                    let name = Self.parts(package).name
+                    return Self.parts(package).version == nil && (installed[name].map { $0 != candidates[name] && candidates[name] != "(none)" } ?? false)
+                }
             }
             if wanted.isEmpty {
                 guard stale, updateCache, cacheValidTime != nil || packages.isEmpty else { return Plan() }

@@ -47,8 +47,8 @@ public struct AptRepositoryModule: Module {
 
     /// The source line with `signed-by=KEY` among its options, unless it names a key already.
     static func signed(_ line: String, by keyPath: String?) -> String {
-        guard let keyPath, !line.contains("signed-by=") else { return line }
         var words = line.split(separator: " ").map(String.init)
+        guard let keyPath, !line.contains("signed-by="), !words.isEmpty else { return line }
         if words.count > 1, words[1].hasPrefix("[") {
             words[1] = "[signed-by=\(keyPath) " + words[1].dropFirst()
         } else {

@@ -47,6 +47,10 @@ public struct FileModule: Module {
             let linked = try facts.output(linkQuery).text
             if current.kind == .link, linked == target { return Plan() }
             guard let target else { return Plan() }
+            // ln -sfn onto a real directory would make the link inside it, every run.
+            if current.kind == .directory {
+                throw ModuleError(argument: "path", message: "\(path) is a directory, not a link", fix: "remove it first (file: state=absent) if the link must replace it")
+            }
             return Plan([Change(summary: "link \(path) -> \(target)", script: "ln -sfn -- \(Shell.quote(target)) \(p)", touches: [.file(path)])])
         default:
             guard current.kind == .regular else {
