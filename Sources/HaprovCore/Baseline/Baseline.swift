@@ -117,7 +117,19 @@ extension Baseline {
           if [ "$(sysctl -n "$key" 2>/dev/null)" != "$value" ]; then act "sysctl $key = $value" sysctl -w "$key=$value"; fi
         done
         if [ -e "$d/iptables.rules" ]; then
-          if [ "$(iptables-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//')" != "$(grep -v '^#' "$d/iptables.rules" | sed 's/\[[0-9]*:[0-9]*\]//')" ]; then
+          # Compared without counters, and without tables that hold nothing (no rules, no
+          # chains of their own, policies ACCEPT): an emptied table cannot be unloaded.
+          fw() { grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//' | awk '
+            /^\*/ { table = $0; body = ""; empty = 1; next }
+            /^COMMIT/ { if (!empty) printf "%s\n%sCOMMIT\n", table, body; next }
+            { body = body $0 "\n"; if (!($0 ~ /^:[A-Z]+ ACCEPT *$/)) empty = 0 }'; }
+          if [ "$(iptables-save | fw)" != "$(fw < "$d/iptables.rules")" ]; then
+            # iptables-restore only rewrites the tables it is given: a table the baseline did
+            # not have (mangle on a bare host) is emptied here, its policies back to ACCEPT.
+            for t in $(iptables-save | sed -n 's/^\*//p'); do
+              grep -qx "\*$t" "$d/iptables.rules" && continue
+              act "empty table $t" sh -c "iptables -t $t -F && iptables -t $t -X && iptables -t $t -S | sed -n 's/^-P \([^ ]*\) .*/\1/p' | while read -r c; do iptables -t $t -P \$c ACCEPT; done"
+            done
             act "restore firewall rules" iptables-restore "$d/iptables.rules"
           fi
         fi
@@ -132,8 +144,10 @@ extension Baseline {
           # ip prints routes with a trailing space that `read` drops: compare without it.
           # Routes of an address (proto kernel) come and go with it and are never touched;
           # extra routes go first, then the recorded ones come back (a replaced default route).
-          routes() { ip route show table all | sed 's/ *$//' | grep -v '^\(broadcast\|local\|multicast\|fe80\|ff00\)' | grep -v 'proto kernel'; }
-          was=$(sed 's/ *$//' "$d/ip-routes" | grep -v '^\(broadcast\|local\|multicast\|fe80\|ff00\)' | grep -v 'proto kernel')
+          # The kernel's own table local is left alone; a `local` route in table 100 is ours.
+          ours() { sed 's/ *$//' | grep -v ' table local\( \|$\)' | grep -v '^\(multicast\|fe80\|ff00\)' | grep -v 'proto kernel'; }
+          routes() { ip route show table all | ours; }
+          was=$(ours < "$d/ip-routes")
           routes | while read -r line; do
             printf '%s\n' "$was" | grep -qxF "$line" && continue
             act "ip route del $line" sh -c "ip route del $line"

@@ -65,8 +65,10 @@ public struct SmokeTopology: Sendable {
                 let runtime = text(host, "web_runtime") ?? "systemd"
                 let unit = server == "apache" ? "apache2" : "haprov-web"
                 let dir = text(host, "web_app_dir") ?? "/opt/haprov-web"
-                let stop = runtime == "docker" && server == "flask" ? "cd \(Shell.quote(dir)) && docker-compose stop" : "systemctl stop \(unit)"
-                let start = runtime == "docker" && server == "flask" ? "cd \(Shell.quote(dir)) && docker-compose start" : "systemctl start \(unit)"
+                // The web role's compose: Docker's plugin, or the distribution's docker-compose.
+                let compose = text(host, "web_docker_source") == "distro" ? "docker-compose" : "docker compose"
+                let stop = runtime == "docker" && server == "flask" ? "cd \(Shell.quote(dir)) && \(compose) stop" : "systemctl stop \(unit)"
+                let start = runtime == "docker" && server == "flask" ? "cd \(Shell.quote(dir)) && \(compose) start" : "systemctl start \(unit)"
                 return WebServer(host: host, answersAs: text(host, "web_name") ?? host, stopCommand: stop, startCommand: start)
             },
             balancers: balancers.map { host in
