@@ -23,21 +23,20 @@ public struct CommandModule: Module {
         chdir = try args.string("chdir")
     }
 
-    var guards: [FactQuery] {
-        var queries: [FactQuery] = []
-        if let creates { queries.append(Facts.succeeds("test -e \(Shell.quote(creates))")) }
-        if let removes { queries.append(Facts.succeeds("test -e \(Shell.quote(removes))")) }
-        if let unless { queries.append(Facts.succeeds(unless)) }
-        return queries
-    }
+    /// Guards run where the command runs: `chdir` applies to them too (relative paths, and
+    /// commands like `docker compose ps` that read the folder).
+    var inFolder: String { chdir.map { "cd \(Shell.quote($0)) && " } ?? "" }
+    var createsQuery: FactQuery? { creates.map { Facts.succeeds(inFolder + "test -e \(Shell.quote($0))") } }
+    var removesQuery: FactQuery? { removes.map { Facts.succeeds(inFolder + "test -e \(Shell.quote($0))") } }
+    var unlessQuery: FactQuery? { unless.map { Facts.succeeds(inFolder + $0) } }
 
-    public var facts: [FactQuery] { guards }
+    public var facts: [FactQuery] { [createsQuery, removesQuery, unlessQuery].compactMap { $0 } }
 
     public func plan(_ facts: HostFacts) throws -> Plan {
-        if let creates, try facts.output(Facts.succeeds("test -e \(Shell.quote(creates))")).text == "yes" { return Plan() }
-        if let removes, try facts.output(Facts.succeeds("test -e \(Shell.quote(removes))")).text == "no" { return Plan() }
-        if let unless, try facts.output(Facts.succeeds(unless)).text == "yes" { return Plan() }
-        let script = (chdir.map { "cd \(Shell.quote($0)) && " } ?? "") + command
+        if let createsQuery, try facts.output(createsQuery).text == "yes" { return Plan() }
+        if let removesQuery, try facts.output(removesQuery).text == "no" { return Plan() }
+        if let unlessQuery, try facts.output(unlessQuery).text == "yes" { return Plan() }
+        let script = inFolder + command
         return Plan([Change(summary: "run: \(command)", script: script)])
     }
 }
