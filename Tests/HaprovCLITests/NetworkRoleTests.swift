@@ -4,7 +4,7 @@ import Testing
 
 /// The network role on a lab host: the interfaces file for the host's own address, in sync on a
 /// second run; a new address, which would cut haprov's own connection, refused with the way out
-/// and nothing written.
+/// and nothing written. Then `Scripts/course-reset` on the same lab.
 @Suite(.serialized, .enabled(if: StackGate.enabled)) struct NetworkRoleTests {
     static let inventory = Binary.repository + "/Tests/Fixtures/inventories/lab-network.yml"
 
@@ -28,5 +28,39 @@ import Testing
         #expect(moved.stdoutText.contains("network_allow_readdress"))
         let after = try StackTests.haprov(["run", Self.inventory, "--", "cat /etc/network/interfaces; ip -4 -o addr show host0"]).stdoutText
         #expect(after.contains("address 10.213.33.2/24") && !after.contains("10.213.33.99"), "\(after)")
+    }
+
+    // The teacher's script on the same lab: labs reset in parallel, one line per lab, exit 0 / 2 / 1.
+    static func courseReset(_ arguments: [String]) throws -> CommandResult {
+        try LocalProcess.run([Binary.repository + "/Scripts/course-reset"] + arguments, timeout: .seconds(300),
+                             environment: ProcessInfo.processInfo.environment.merging(["HAPROV": Binary.path]) { _, new in new })
+    }
+
+    @Test func checkResetThenClean() throws {
+        let lab = Self.inventory
+        try StackTests.haprov(["lab", "up", lab])
+        try StackTests.haprov(["lab", "reset", lab])
+        defer { _ = try? Binary.run(["lab", "down", lab]) }
+        try StackTests.haprov(["apply", "--no-test", lab])
+        // A lab nobody can reach (loopback, closed port): its line says so and the exit is 1.
+        let folder = try LocalProcess.run(["/bin/sh", "-c", "mktemp -d"]).stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let unreachable = folder + "/student-unreachable.yml"
+        try "all:\n  hosts:\n    pc1: {ansible_host: 127.0.0.1, ansible_port: 1}\n".write(toFile: unreachable, atomically: true, encoding: .utf8)
+
+        let differs = try Self.courseReset(["--check", lab])
+        #expect(differs.exitStatus == 2, "\(differs.stdoutText)\(differs.stderrText)")
+        #expect(differs.stdoutText.contains("differs  1 host(s) would be reset"), "\(differs.stdoutText)")
+        let reset = try Self.courseReset([lab, unreachable])
+        #expect(reset.exitStatus == 1, "\(reset.stdoutText)")
+        let lines = reset.stdoutText.split(separator: "\n")
+        #expect(lines.count == 3, "one line per lab and a summary: \(reset.stdoutText)")
+        #expect(lines.first { $0.hasPrefix(lab) }?.contains("reset    1 host(s) reset") == true, "\(reset.stdoutText)")
+        #expect(lines.first { $0.hasPrefix(unreachable) }?.contains("FAILED") == true, "\(reset.stdoutText)")
+        let clean = try Self.courseReset(["--check", lab])
+        #expect(clean.exitStatus == 0, "\(clean.stdoutText)")
+        #expect(clean.stdoutText.contains("clean    every host matches the course baseline"))
+        let file = try StackTests.haprov(["run", lab, "--", "test -e /etc/network/interfaces && echo present || echo absent"]).stdoutText
+        #expect(file.contains("absent"), "the interfaces file haprov created is gone after the reset: \(file)")
     }
 }

@@ -122,13 +122,18 @@ enum StackGate {
         #expect(check.exitStatus == 0, "\(check.stdoutText)", sourceLocation: sourceLocation)
     }
 
-    /// A template the validator rejects never replaces the running config; the service stays up.
+    /// A template the validator rejects: check says so, apply never lets it replace the running
+    /// config, and the service stays up.
     @Test func rejectedConfigLeavesTheRunningOneInPlace() throws {
         let path = Self.inventory("lab-sam.yml")
         try Self.haprov(["lab", "up", path])
         try Self.haprov(["apply", "--no-test", path])
         let before = try Self.haprov(["run", path, "--limit", "haproxy-sam", "--", "sha256sum /etc/haproxy/haproxy.cfg"]).stdoutText
         // A timeout HAProxy cannot parse: haproxy -c rejects the rendered file.
+        // check validates the rendered file in a temporary path and says it would be rejected.
+        let checked = try Binary.run(["check", path, "-e", "haproxy_timeout_client=soon"], timeout: .seconds(300))
+        #expect(checked.exitStatus == 1, "\(checked.stdoutText)")
+        #expect(checked.stdoutText.contains("unexpected character 's' in 'timeout client'"), "\(checked.stdoutText)")
         let broken = try Binary.run(["apply", "--no-test", path, "-e", "haproxy_timeout_client=soon"], timeout: .seconds(300))
         #expect(broken.exitStatus == 1, "\(broken.stdoutText)")
         #expect(broken.stdoutText.contains("validation failed"))
