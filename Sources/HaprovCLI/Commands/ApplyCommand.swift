@@ -22,13 +22,7 @@ struct ApplyCommand: ParsableCommand {
     var report: String?
 
     func run() throws {
-        let (loaded, hosts) = try inventory.load()
-        let jobs = try JobBuilder.jobs(inventory: loaded, hosts: hosts, options: inventory, rolesPath: engineOptions.rolesPath,
-                                       extraVariables: try engineOptions.extraVariables())
-        let templates = ProjectPaths.find("Templates", inventory: loaded.path, explicit: nil)
-        let engine = Engine(factory: SSHTransportFactory(), reporter: engineOptions.reporter(),
-                            options: engineOptions.engineOptions(check: check, forks: inventory.forks, topLevelTemplates: templates))
-        let summary = engine.run(jobs)
+        let (loaded, jobs, summary) = try engineOptions.runEngine(inventory, check: check)
         if !summary.succeeded { throw ExitCode(HaprovExit.failure) }
         // Smoke tests need the whole stack: only when no --limit narrowed the run.
         let stack = Set(jobs.flatMap { $0.roles.map(\.name) })

@@ -14,13 +14,7 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var engineOptions: EngineRunOptions
 
     func run() throws {
-        let (loaded, hosts) = try inventory.load()
-        let jobs = try JobBuilder.jobs(inventory: loaded, hosts: hosts, options: inventory, rolesPath: engineOptions.rolesPath,
-                                       extraVariables: try engineOptions.extraVariables())
-        let templates = ProjectPaths.find("Templates", inventory: loaded.path, explicit: nil)
-        let engine = Engine(factory: SSHTransportFactory(), reporter: engineOptions.reporter(),
-                            options: engineOptions.engineOptions(check: true, forks: inventory.forks, topLevelTemplates: templates))
-        let summary = engine.run(jobs)
+        let (_, jobs, summary) = try engineOptions.runEngine(inventory, check: true)
         let vipInSync = try checkVIP(jobs)
         if !summary.succeeded { throw ExitCode(HaprovExit.failure) }
         if summary.changed || !vipInSync { throw ExitCode(HaprovExit.drift) }

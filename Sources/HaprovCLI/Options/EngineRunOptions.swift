@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HaprovCore
+import HaprovSSH
 
 /// Flags shared by `apply` and `check`: what to run and how to report it.
 struct EngineRunOptions: ParsableArguments {
@@ -48,6 +49,17 @@ struct EngineRunOptions: ParsableArguments {
         case .human: return HumanReporter(output: StandardOutput.out, showDiff: diff, verbose: verbose)
         case .json: return JSONLinesReporter(output: StandardOutput.out)
         }
+    }
+
+    /// The inventory's jobs (with -e) run through the engine: what `apply` and `check` share.
+    func runEngine(_ inventory: InventoryOptions, check: Bool) throws -> (inventory: Inventory, jobs: [HostJob], summary: RunSummary) {
+        let (loaded, hosts) = try inventory.load()
+        let jobs = try JobBuilder.jobs(inventory: loaded, hosts: hosts, options: inventory, rolesPath: rolesPath,
+                                       extraVariables: try extraVariables())
+        let templates = ProjectPaths.find("Templates", inventory: loaded.path, explicit: nil)
+        let engine = Engine(factory: SSHTransportFactory(), reporter: reporter(),
+                            options: engineOptions(check: check, forks: inventory.forks, topLevelTemplates: templates))
+        return (loaded, jobs, engine.run(jobs))
     }
 
     func engineOptions(check: Bool, forks: Int?, topLevelTemplates: String?) -> EngineOptions {

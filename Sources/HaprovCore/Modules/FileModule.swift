@@ -57,12 +57,6 @@ public struct FileModule: Module {
                 throw ModuleError(argument: "path", message: "\(path) is not a regular file (use copy or template to create one)")
             }
         }
-        var wrong: [String] = []
-        if let mode, current.mode != mode { wrong.append("mode \(String(current.mode, radix: 8)) -> \(String(mode, radix: 8))") }
-        if let owner, current.owner != owner { wrong.append("owner \(current.owner) -> \(owner)") }
-        if let group, current.group != group { wrong.append("group \(current.group) -> \(group)") }
-        if wrong.isEmpty { return Plan() }
-        return Plan([Change(summary: "\(path): " + wrong.joined(separator: ", "),
-                            script: FileScripts.attributes(path: path, mode: mode, owner: owner, group: group), touches: [.file(path)])])
+        return FileScripts.attributesPlan(path: path, current: current, mode: mode, owner: owner, group: group)
     }
 }

@@ -103,12 +103,19 @@ struct ManagedFile: Sendable {
                 checkScript: validate.map { FileScripts.validateOnly(path: path, validate: $0) },
                 touches: [.file(path)])])
         }
+        return FileScripts.attributesPlan(path: path, current: current, mode: mode, owner: owner, group: group)
+    }
+}
+
+extension FileScripts {
+    /// The plan that sets mode, owner and group where they differ from `current`.
+    static func attributesPlan(path: String, current: RemoteFile, mode: Int?, owner: String?, group: String?) -> Plan {
         var wrong: [String] = []
         if let mode, current.mode != mode { wrong.append("mode \(String(current.mode, radix: 8)) -> \(String(mode, radix: 8))") }
         if let owner, current.owner != owner { wrong.append("owner \(current.owner) -> \(owner)") }
         if let group, current.group != group { wrong.append("group \(current.group) -> \(group)") }
         if wrong.isEmpty { return Plan() }
         return Plan([Change(summary: "\(path): " + wrong.joined(separator: ", "),
-                            script: FileScripts.attributes(path: path, mode: mode, owner: owner, group: group), touches: [.file(path)])])
+                            script: attributes(path: path, mode: mode, owner: owner, group: group), touches: [.file(path)])])
     }
 }
