@@ -63,4 +63,36 @@ import Testing
         let file = try StackTests.haprov(["run", lab, "--", "test -e /etc/network/interfaces && echo present || echo absent"]).stdoutText
         #expect(file.contains("absent"), "the interfaces file haprov created is gone after the reset: \(file)")
     }
+
+    /// Seed 001's netplan file, read by netplan itself (installed in the lab host for this):
+    /// installed when netplan accepts it and generates networkd's config from it; refused, with
+    /// netplan's words and the old file kept, when it does not.
+    @Test func netplanFileCheckedByNetplan() throws {
+        try StackTests.haprov(["lab", "up", Self.inventory])
+        defer { _ = try? Binary.run(["lab", "down", Self.inventory]) }
+        try StackTests.haprov(["run", Self.inventory, "--", """
+            export DEBIAN_FRONTEND=noninteractive
+            apt-get install -y -q --no-install-recommends netplan.io >/dev/null 2>&1 ||
+              { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends netplan.io >/dev/null; }
+            """], timeout: .seconds(300))
+        let netplan = ["-e", "network_renderer=netplan"]
+        let first = try StackTests.haprov(["apply", "--no-test", Self.inventory] + netplan)
+        #expect(first.stdoutText.contains("create /etc/netplan/99-haprov.yaml"), "\(first.stdoutText)")
+        let generated = try StackTests.haprov(["run", Self.inventory, "--", """
+            stat -c %a /etc/netplan/99-haprov.yaml; cat /run/systemd/network/10-netplan-host0.network
+            """]).stdoutText
+        #expect(generated.contains("600\n"))
+        #expect(generated.contains("Address=10.213.33.2/24"), "\(generated)")
+        #expect(generated.contains("Gateway=10.213.33.1"))
+        #expect(generated.contains("DNS=10.213.33.1"))
+        let second = try StackTests.haprov(["apply", "--no-test", Self.inventory] + netplan)
+        #expect(StackTests.changedCounts(second.stdoutText) == [0], "\(second.stdoutText)")
+
+        let before = try StackTests.haprov(["run", Self.inventory, "--", "sha256sum /etc/netplan/99-haprov.yaml"]).stdoutText
+        let broken = try Binary.run(["apply", "--no-test", Self.inventory] + netplan + ["-e", "network_prefix=99"])
+        #expect(broken.exitStatus == 1, "\(broken.stdoutText)")
+        #expect(broken.stdoutText.contains("validation failed"), "\(broken.stdoutText)")
+        let after = try StackTests.haprov(["run", Self.inventory, "--", "sha256sum /etc/netplan/99-haprov.yaml"]).stdoutText
+        #expect(after == before, "the rejected file replaced the good one")
+    }
 }
