@@ -198,8 +198,13 @@ import Testing
         try lab.up()
         let host = LabHost(config: config, host: config.hosts[0])
         #expect(host.sshAnswers)
-        let memory = try #require(host.memoryBytes, "the host has its own memory cgroup")
-        #expect(memory > 1_000_000)
+        // With cgroup v1's memory controller (this machine) a host's memory is always readable;
+        // under cgroup v2 it depends on what the machine delegates to haprov's cgroup.
+        if let memory = host.memoryBytes {
+            #expect(memory > 1_000_000)
+        } else {
+            #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory/memory.usage_in_bytes"), "the host has no memory cgroup of its own")
+        }
         try lab.down()
         let left = try Self.sh("""
             ip netns list | grep -w \(host.namespace)
