@@ -28,6 +28,19 @@ import Testing
         #expect(moved.stdoutText.contains("network_allow_readdress"))
         let after = try StackTests.haprov(["run", Self.inventory, "--", "cat /etc/network/interfaces; ip -4 -o addr show host0"]).stdoutText
         #expect(after.contains("address 10.213.33.2/24") && !after.contains("10.213.33.99"), "\(after)")
+
+        // haprov on the same link: a new gateway does not touch the way back, and is written.
+        let regateway = try Binary.run(["apply", "--no-test", Self.inventory, "-e", "network_gateway=10.213.33.254", "--check"])
+        #expect(regateway.exitStatus == 0 && regateway.stdoutText.contains("update /etc/network/interfaces"), "\(regateway.stdoutText)")
+        // haprov reached through a gateway (a host route via the lab's gateway): a new default
+        // gateway would send the host's answers elsewhere, so it is refused, through sudo too.
+        try StackTests.haprov(["run", Self.inventory, "--", "sudo ip route add 10.213.33.1/32 via 10.213.33.1 dev host0"])
+        let cut = try Binary.run(["apply", "--no-test", Self.inventory, "-e", "network_gateway=10.213.33.254"])
+        try StackTests.haprov(["run", Self.inventory, "--", "sudo ip route del 10.213.33.1/32"])
+        #expect(cut.exitStatus == 1)
+        #expect(cut.stdoutText.contains("haprov reaches this host through the gateway 10.213.33.1"), "\(cut.stdoutText)")
+        let kept = try StackTests.haprov(["run", Self.inventory, "--", "cat /etc/network/interfaces"]).stdoutText
+        #expect(kept.contains("gateway 10.213.33.1\n"), "\(kept)")
     }
 
     // The teacher's script on the same lab: labs reset in parallel, one line per lab, exit 0 / 2 / 1.

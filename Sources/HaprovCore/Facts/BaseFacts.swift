@@ -6,7 +6,9 @@ public enum BaseFacts {
     public static let query = FactQuery(key: "base", command: """
         cat /etc/os-release 2>/dev/null; echo "@hostname=$(hostname 2>/dev/null)"; \
         echo "@route=$(ip -4 route show default 2>/dev/null | head -n1)"; \
-        ip -o -4 addr show 2>/dev/null | sed 's/^/@addr=/'
+        ip -o -4 addr show 2>/dev/null | sed 's/^/@addr=/'; \
+        c=${HAPROV_SSH_CONNECTION:-$SSH_CONNECTION}; c=${c%% *}; \
+        if [ -n "$c" ]; then echo "@client=$c $(ip -4 route get "$c" 2>/dev/null | head -n1)"; fi
         """)
 
     /// Parses `query`'s output into variables.
@@ -14,10 +16,18 @@ public enum BaseFacts {
         var release: [String: String] = [:]
         var hostname = ""
         var route = ""
+        var client = "", clientGateway = ""
         var addresses: [(iface: String, cidr: String)] = []
         for line in output.text.split(separator: "\n").map(String.init) {
             if line.hasPrefix("@hostname=") { hostname = String(line.dropFirst(10)); continue }
             if line.hasPrefix("@route=") { route = String(line.dropFirst(7)); continue }
+            if line.hasPrefix("@client=") {
+                // "ADDRESS ADDRESS [via GATEWAY] dev IF src ...": how this host answers haprov.
+                let words = line.dropFirst(8).split(separator: " ").map(String.init)
+                client = words.first ?? ""
+                if let via = words.firstIndex(of: "via"), via + 1 < words.count { clientGateway = words[via + 1] }
+                continue
+            }
             if line.hasPrefix("@addr=") {
                 let words = line.dropFirst(6).split(separator: " ").map(String.init)
                 if words.count >= 4, let i = words.firstIndex(of: "inet"), i + 1 < words.count {
@@ -51,6 +61,10 @@ public enum BaseFacts {
             "ansible_distribution_major_version": .string(version.split(separator: ".").first.map(String.init) ?? ""),
             "ansible_hostname": .string(hostname),
             "ansible_default_ipv4": .map(defaultIPv4),
+            // haprov's address as this host sees it, and the gateway its answers go through
+            // ("" when haprov is on the same link): what a network change must not cut.
+            "haprov_client_address": .string(client),
+            "haprov_client_gateway": .string(clientGateway),
             "ansible_all_ipv4_addresses": .list(addresses.map { .string(String($0.cidr.split(separator: "/").first ?? "")) }),
         ]
     }

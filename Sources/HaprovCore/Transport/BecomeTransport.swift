@@ -22,7 +22,9 @@ public final class BecomeTransport: Transport, @unchecked Sendable {
     /// The command line that runs `command` as `user`.
     public func wrap(_ command: String) -> String {
         let sudo = password == nil ? "sudo -n" : "sudo -S -p ''"
-        return "\(sudo) -H -u \(Shell.quote(user)) -- /bin/sh -c \(Shell.quote(command))"
+        // sudo clears the environment: the SSH peer's address (haprov as the host sees it) is
+        // handed over as HAPROV_SSH_CONNECTION for the facts that keep the route back to haprov.
+        return "\(sudo) -H -u \(Shell.quote(user)) -- env \"HAPROV_SSH_CONNECTION=$SSH_CONNECTION\" /bin/sh -c \(Shell.quote(command))"
     }
 
     public func run(_ command: String, stdin: Data?, timeout: Duration?) throws -> CommandResult {
