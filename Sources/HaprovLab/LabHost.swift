@@ -86,26 +86,6 @@ struct LabHost {
             """, "keys and settings of \(host.name)")
     }
 
-    /// The host's own cgroup, under this process's, in every hierarchy: the hosts' systemds
-    /// no longer share (and fight over) one cgroup, memory per host can be read, and Docker
-    /// inside the host gets a cgroup tree it may write.
-    var cgroupName: String { "haprov-\(config.name)-\(host.name)" }
-
-    /// Shell listing the host's cgroup folders (one per hierarchy), deepest hierarchy first.
-    var cgroupFolders: String {
-        """
-        while IFS=: read -r id ctrl path; do
-          case "$ctrl" in
-            "") if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then m=/sys/fs/cgroup; else m=/sys/fs/cgroup/unified; fi ;;
-            name=systemd) m=/sys/fs/cgroup/systemd ;;
-            *) m=/sys/fs/cgroup/$ctrl ;;
-          esac
-          path=${path%/}; path=${path%/\(cgroupName)}
-          [ -d "$m$path" ] && echo "$m$path/\(cgroupName)"
-        done < /proc/self/cgroup
-        """
-    }
-
     /// Boots systemd in the namespace, in its own cgroup; with the capabilities and writable
     /// /proc/sys/net that sysctl, iptables and VRRP need, the unified cgroup hierarchy and the
     /// system calls (keyring, bpf) that let Docker run containers. Detached, so the host
@@ -126,21 +106,6 @@ struct LabHost {
               --system-call-filter='add_key keyctl request_key bpf' >\(directory)/console.log 2>&1 </dev/null &
             echo $! > \(pidFile)
             """, "booting \(host.name)")
-    }
-
-    /// Memory the host uses now, in bytes: its memory cgroup's usage less the inactive file
-    /// cache (the working set, as `docker stats` counts it).
-    var memoryBytes: Int? {
-        let script = """
-            for cg in $(\(cgroupFolders)); do
-              if [ -e $cg/memory.usage_in_bytes ]; then
-                echo $(( $(cat $cg/memory.usage_in_bytes) - $(awk '$1 == "total_inactive_file" { print $2 }' $cg/memory.stat) ))
-              elif [ -e $cg/memory.current ]; then
-                echo $(( $(cat $cg/memory.current) - $(awk '$1 == "inactive_file" { print $2 }' $cg/memory.stat) ))
-              fi
-            done 2>/dev/null | head -1
-            """
-        return (try? LabShell.run(script))?.stdoutText.split(separator: "\n").first.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
     }
 
     /// Power off at once (SIGKILL: the overlay stays consistent and reset throws it away anyway).
