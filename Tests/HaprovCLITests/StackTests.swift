@@ -47,6 +47,22 @@ enum StackGate {
         try Self.haprov(["check", path])
     }
 
+    /// The SAM twin's web servers moved from Docker to systemd and back: the other runtime
+    /// makes way each time, the smoke tests pass on both, and the last apply leaves nothing to do.
+    @Test func webRuntimeSwitchesBothWays() throws {
+        let path = Self.inventory("lab-sam.yml")
+        try Self.haprov(["lab", "up", path])
+        try Self.haprov(["apply", "--no-test", path], timeout: .seconds(600))
+        let systemd = try Self.haprov(["apply", path, "-e", "web_runtime=systemd"])
+        #expect(systemd.stdoutText.contains("the container makes way for the systemd-run app"), "\(systemd.stdoutText)")
+        #expect(systemd.stdoutText.contains(" 0 failed"), "\(systemd.stdoutText)")
+        let docker = try Self.haprov(["apply", path])
+        #expect(docker.stdoutText.contains("the systemd-run app makes way for the container"), "\(docker.stdoutText)")
+        #expect(docker.stdoutText.contains(" 0 failed"), "\(docker.stdoutText)")
+        let again = try Self.haprov(["apply", "--no-test", path])
+        #expect(Self.changedCounts(again.stdoutText).allSatisfy { $0 == 0 }, "\(again.stdoutText)")
+    }
+
     /// What the teacher's check must see: the host as a student left it.
     static let snapshot = """
         dpkg-query -W -f '${Package} ${db:Status-Abbrev}\\n' | sort

@@ -28,7 +28,8 @@ public struct CommandModule: Module {
     var inFolder: String { chdir.map { "cd \(Shell.quote($0)) && " } ?? "" }
     var createsQuery: FactQuery? { creates.map { Facts.succeeds(inFolder + "test -e \(Shell.quote($0))") } }
     var removesQuery: FactQuery? { removes.map { Facts.succeeds(inFolder + "test -e \(Shell.quote($0))") } }
-    var unlessQuery: FactQuery? { unless.map { Facts.succeeds(inFolder + $0) } }
+    /// In braces, so that `a || b` in the guard stays one condition after the `cd ... &&`.
+    var unlessQuery: FactQuery? { unless.map { Facts.succeeds(chdir == nil ? $0 : inFolder + "{ \($0); }") } }
 
     public var facts: [FactQuery] { [createsQuery, removesQuery, unlessQuery].compactMap { $0 } }
 
