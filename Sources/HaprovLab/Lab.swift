@@ -32,10 +32,7 @@ public struct Lab: Sendable {
         try raiseInotifyLimits()
         try LabNetwork.up(config)
         let wasRunning = Set(Parallel.map(hosts) { $0.isRunning ? $0.host.name : nil }.compactMap { $0 })
-        let failures = Parallel.map(hosts) { host -> String? in
-            do { try host.up(); return nil } catch { return "\(error)" }
-        }.compactMap { $0 }
-        if !failures.isEmpty { throw LabError(failures.joined(separator: "\n")) }
+        try Self.onEach(hosts) { try $0.up() }
         try writeKnownHosts()
         try repairSilentHosts(hosts.filter { wasRunning.contains($0.host.name) })
         try waitForSSH(hosts, timeout: timeout)
@@ -67,8 +64,14 @@ public struct Lab: Sendable {
     func repairSilentHosts(_ running: [LabHost]) throws {
         let silent = Parallel.map(running) { $0.sshAnswers(within: 5) ? nil : $0 }.compactMap { $0 }
         for host in silent { log("\(host.host.name): sshd does not answer; rebooting it (its changes are kept)") }
-        let failures = Parallel.map(silent) { host -> String? in
-            do { try host.stop(); try host.up(); return nil } catch { return "\(error)" }
+        try Self.onEach(silent) { try $0.stop(); try $0.up() }
+    }
+
+    /// Runs `body` on every host at once; one host's failure does not stop the others, and
+    /// every failure is reported together.
+    static func onEach(_ hosts: [LabHost], _ body: @escaping @Sendable (LabHost) throws -> Void) throws {
+        let failures = Parallel.map(hosts) { host -> String? in
+            do { try body(host); return nil } catch { return "\(error)" }
         }.compactMap { $0 }
         if !failures.isEmpty { throw LabError(failures.joined(separator: "\n")) }
     }
@@ -130,10 +133,7 @@ public struct Lab: Sendable {
     public func reset(_ names: [String]) throws {
         try Preflight.check(nil, creating: false)
         let chosen = names.isEmpty ? hosts : try names.map(host)
-        let failures = Parallel.map(chosen) { host -> String? in
-            do { try host.reset(); return nil } catch { return "\(error)" }
-        }.compactMap { $0 }
-        if !failures.isEmpty { throw LabError(failures.joined(separator: "\n")) }
+        try Self.onEach(chosen) { try $0.reset() }
         try waitForSSH(chosen, timeout: .seconds(120))
     }
 

@@ -6,7 +6,7 @@ import Testing
 /// with a key the test makes, served on the lab's gateway address, added with its key fetched
 /// from a URL, a package installed from it; a key that does not sign it, and a URL that does not
 /// return a key, fail with apt's or haprov's own words.
-@Suite(.serialized, .enabled(if: StackGate.enabled)) struct AptRepositoryTests {
+@Suite(.serialized, .enabled(if: StackGate.enabled, StackGate.reason)) struct AptRepositoryTests {
     static let inventory = Binary.repository + "/Tests/Fixtures/inventories/lab-aptrepo.yml"
     static let roles = Binary.repository + "/Tests/Fixtures/roles"
     static let server = "http.server --bind 10.213.32.1 8080"

@@ -5,7 +5,7 @@ import Testing
 /// The network role on a lab host: the interfaces file for the host's own address, in sync on a
 /// second run; a new address, which would cut haprov's own connection, refused with the way out
 /// and nothing written. Then `Scripts/course-reset` on the same lab.
-@Suite(.serialized, .enabled(if: StackGate.enabled)) struct NetworkRoleTests {
+@Suite(.serialized, .enabled(if: StackGate.enabled, StackGate.reason)) struct NetworkRoleTests {
     static let inventory = Binary.repository + "/Tests/Fixtures/inventories/lab-network.yml"
 
     @Test func staticAddressWrittenAndReaddressRefused() throws {

@@ -5,12 +5,13 @@ import Testing
 /// Lab tests need root; in CI (CI=true) they run, and a lab that cannot come up fails them.
 enum StackGate {
     static var enabled: Bool { getuid() == 0 || ProcessInfo.processInfo.environment["CI"] == "true" }
+    static let reason: Comment = "lab stacks need root (namespaces, bridges, mounts); in CI they always run"
 }
 
 /// Every stack of the seeds, built by `haprov apply` on a fresh lab as users run it: smoke tests
 /// pass, a second apply changes nothing, check finds nothing; drift is found exactly and
 /// repaired; reset gives back the pristine host.
-@Suite(.serialized, .enabled(if: StackGate.enabled)) struct StackTests {
+@Suite(.serialized, .enabled(if: StackGate.enabled, StackGate.reason)) struct StackTests {
     static func inventory(_ name: String) -> String { Binary.repository + "/Inventories/" + name }
 
     /// `haprov ARGS`, with its output attached to any failure.

@@ -5,7 +5,7 @@ import Testing
 @testable import HaprovLab
 
 /// A real lab: two systemd hosts on a bridge, reached over haprov's own SSH transport.
-@Suite(.serialized, .enabled(if: LabGate.enabled)) struct LabTests {
+@Suite(.serialized, .enabled(if: LabGate.enabled, "lab tests need root (namespaces, bridges, mounts); in CI they always run")) struct LabTests {
     static let inventoryPath = LabGate.fixture("lab-test.yml")
 
     /// Brings the lab up (idempotent, so every test can call it) and connects to a host.

@@ -15,24 +15,22 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let (_, jobs, summary) = try engineOptions.runEngine(inventory, check: true)
-        let vipInSync = try checkVIP(jobs)
+        let vipInSync = checkVIP(jobs, summary: summary)
         if !summary.succeeded { throw ExitCode(HaprovExit.failure) }
         if summary.changed || !vipInSync { throw ExitCode(HaprovExit.drift) }
     }
 
     /// The VIP must be held by one node, the MASTER (unless nopreempt). Only when every
-    /// balancer of the stack was selected: with --limit the answer would be partial.
-    func checkVIP(_ jobs: [HostJob]) throws -> Bool {
+    /// balancer of the stack was selected: with --limit the answer would be partial. Read from
+    /// the addresses each host reported in the run's first round trip.
+    func checkVIP(_ jobs: [HostJob], summary: RunSummary) -> Bool {
         guard jobs.contains(where: { $0.roles.contains { $0.name == "keepalived" } }),
-              let topology = try? SmokeSession.topology(jobs), topology.vip != nil else { return true }
-        let pool = SmokeSession.pool(jobs)
-        defer { pool.closeAll() }
-        let ownership: VIPOwnership?
-        do { ownership = try VIPOwnership.observe(topology, connect: pool.transport(for:)) } catch {
-            Console.error("cannot see who holds the VIP: \(error)")
-            throw ExitCode(HaprovExit.failure)
+              let topology = try? SmokeSession.topology(jobs) else { return true }
+        let addresses = summary.hostFacts.mapValues { facts -> [String] in
+            guard case .list(let items)? = facts["ansible_all_ipv4_addresses"] else { return [] }
+            return items.compactMap { if case .string(let address) = $0 { address } else { nil } }
         }
-        guard let ownership else { return true }
+        guard let ownership = VIPOwnership.from(topology, addresses: addresses) else { return true }
         switch engineOptions.format {
         case .json:
             let event: [String: Any] = ["event": "vip", "vip": ownership.vip, "holders": ownership.holders,

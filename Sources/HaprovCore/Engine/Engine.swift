@@ -33,9 +33,11 @@ public struct EngineOptions: Sendable {
     public init() {}
 }
 
-/// What a run did: one recap per host.
+/// What a run did: one recap per host, and the host facts it read (who holds which address,
+/// for the VIP check, without another connection).
 public struct RunSummary: Sendable {
     public var recaps: [HostRecap]
+    public var hostFacts: [String: [String: Value]] = [:]
     public var succeeded: Bool { recaps.allSatisfy { $0.failed == 0 && $0.unreachable == 0 } }
     public var changed: Bool { recaps.contains { $0.changed > 0 } }
 }
@@ -54,10 +56,11 @@ public struct Engine: Sendable {
 
     public func run(_ jobs: [HostJob]) -> RunSummary {
         reporter.report(.started(hosts: jobs.map(\.name), check: options.check))
-        let recaps = Parallel.map(jobs, width: options.forks) { job in
+        let runs = Parallel.map(jobs, width: options.forks) { job in
             HostRunner(job: job, factory: factory, reporter: reporter, options: options).run()
         }
+        let recaps = runs.map(\.recap)
         reporter.report(.finished(recaps))
-        return RunSummary(recaps: recaps)
+        return RunSummary(recaps: recaps, hostFacts: Dictionary(uniqueKeysWithValues: zip(jobs.map(\.name), runs.map(\.hostFacts))))
     }
 }

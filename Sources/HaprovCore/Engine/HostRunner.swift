@@ -11,19 +11,21 @@ struct HostRunner {
     let options: EngineOptions
     let renderer = TemplateRenderer()
 
-    func run() -> HostRecap {
+    /// The recap, and the host facts read in the first round trip (empty when unreachable).
+    func run() -> (recap: HostRecap, hostFacts: [String: Value]) {
         var recap = HostRecap(host: job.name)
+        var hostFacts: [String: Value] = [:]
         let transport: any Transport
         do {
             transport = try factory.connect(job.connection)
         } catch {
             recap.unreachable = 1
             reporter.report(.unreachable(host: job.name, error: "\(error)"))
-            return recap
+            return (recap, hostFacts)
         }
         defer { transport.close() }
         do {
-            try execute(on: transport, recap: &recap)
+            try execute(on: transport, recap: &recap, hostFacts: &hostFacts)
         } catch let error as TransportError {
             // The connection died mid-run: the host is unreachable from here on.
             recap.unreachable = 1
@@ -34,10 +36,10 @@ struct HostRunner {
                                              message: "\(error)", isHandler: false, seconds: 0)))
         }
         recap.roundTrips = transport.roundTrips
-        return recap
+        return (recap, hostFacts)
     }
 
-    private func execute(on transport: any Transport, recap: inout HostRecap) throws {
+    private func execute(on transport: any Transport, recap: inout HostRecap, hostFacts: inout [String: Value]) throws {
         var tasks = job.roles.flatMap { role in
             BoundTask.bind(role.tasks, role: role, variables: role.defaults.merging(job.variables) { _, host in host },
                            renderer: renderer, topLevelTemplates: options.topLevelTemplates, hostName: job.name)
@@ -45,7 +47,7 @@ struct HostRunner {
 
         // Round trip 1: host facts plus the facts of every task that could already be built.
         var facts = try FactGatherer.gather([BaseFacts.query] + tasks.compactMap(\.module).flatMap(\.facts), on: transport)
-        let hostFacts = BaseFacts.variables(from: try facts.output(BaseFacts.query))
+        hostFacts = BaseFacts.variables(from: try facts.output(BaseFacts.query))
 
         // With host facts known, rebuild tasks that needed them; gather what those add.
         var missing: [FactQuery] = []

@@ -92,8 +92,8 @@ public struct AptModule: Module {
                     if parts.count == 2 { candidates[String(parts[0].dropLast())] = parts[1] }
                 }
                 wanted += packages.filter { package in
-                    let name = Self.parts(package).name
-                    return Self.parts(package).version == nil && (installed[name].map { $0 != candidates[name] && candidates[name] != "(none)" } ?? false)
+                    let (_, name, version) = Self.parts(package)
+                    return version == nil && (installed[name].map { $0 != candidates[name] && candidates[name] != "(none)" } ?? false)
                 }
             }
             if wanted.isEmpty {

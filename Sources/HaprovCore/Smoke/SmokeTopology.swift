@@ -65,8 +65,8 @@ public struct SmokeTopology: Sendable {
                 let runtime = text(host, "web_runtime") ?? "systemd"
                 let unit = server == "apache" ? "apache2" : "haprov-web"
                 let dir = text(host, "web_app_dir") ?? "/opt/haprov-web"
-                // The web role's compose: Docker's plugin, or the distribution's docker-compose.
-                let compose = text(host, "web_docker_source") == "distro" ? "docker-compose" : "docker compose"
+                // The web role's own compose command (its defaults are in these variables).
+                let compose = text(host, "web_compose") ?? "docker compose"
                 let stop = runtime == "docker" && server == "flask" ? "cd \(Shell.quote(dir)) && \(compose) stop" : "systemctl stop \(unit)"
                 let start = runtime == "docker" && server == "flask" ? "cd \(Shell.quote(dir)) && \(compose) start" : "systemctl start \(unit)"
                 return WebServer(host: host, answersAs: text(host, "web_name") ?? host, stopCommand: stop, startCommand: start)

@@ -21,6 +21,13 @@ public struct VIPOwnership: Sendable {
         return VIPOwnership(vip: vip, holders: holders, master: topology.balancers.first { $0.isMaster }?.host, nopreempt: topology.nopreempt)
     }
 
+    /// From addresses already known per balancer (the engine's host facts): no connection.
+    public static func from(_ topology: SmokeTopology, addresses: [String: [String]]) -> VIPOwnership? {
+        guard let vip = topology.vip, topology.balancers.count >= 2 else { return nil }
+        let holders = topology.balancers.map(\.host).filter { addresses[$0]?.contains(vip) == true }
+        return VIPOwnership(vip: vip, holders: holders, master: topology.balancers.first { $0.isMaster }?.host, nopreempt: topology.nopreempt)
+    }
+
     public var isExpected: Bool { holders.count == 1 && (master == nil || nopreempt || holders == [master]) }
 
     public var description: String {

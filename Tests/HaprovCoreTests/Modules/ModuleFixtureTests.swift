@@ -43,35 +43,26 @@ import Testing
             outcome = .failure(error)
         }
 
-        let check = {
-            switch (expectation, outcome) {
-            case (.plan(let expected), .success(let plan)):
-                #expect(plan.changes.map(\.summary) == expected)
-                let scripts = plan.changes.map(\.script).joined(separator: "\n")
-                for part in fixture.scriptsContain {
-                    #expect(scripts.contains(part), "the scripts do not contain \(part):\n\(scripts)")
-                }
-                for part in fixture.scriptsLack {
-                    #expect(!scripts.contains(part), "the scripts contain \(part):\n\(scripts)")
-                }
-                let diffs = plan.changes.compactMap(\.diff).joined(separator: "\n")
-                for part in fixture.diffContains {
-                    #expect(diffs.contains(part), "the diffs do not contain \(part):\n\(diffs)")
-                }
-            case (.plan(let expected), .failure(let error)):
-                Issue.record("expected the plan \(expected), but it failed: \(error)")
-            case (.error(let text), .failure(let error)):
-                #expect(String(describing: error).contains(text), "the error does not contain \(text)")
-            case (.error(let text), .success(let plan)):
-                Issue.record("expected an error containing \(text), but it planned \(plan.changes.map(\.summary))")
+        switch (expectation, outcome) {
+        case (.plan(let expected), .success(let plan)):
+            #expect(plan.changes.map(\.summary) == expected)
+            let scripts = plan.changes.map(\.script).joined(separator: "\n")
+            for part in fixture.scriptsContain {
+                #expect(scripts.contains(part), "the scripts do not contain \(part):\n\(scripts)")
             }
-        }
-        // A known bug states the right behaviour; the case turns red once the module is fixed,
-        // so the mark gets removed.
-        if let bug = fixture.knownBug {
-            withKnownIssue("\(bug)") { check() }
-        } else {
-            check()
+            for part in fixture.scriptsLack {
+                #expect(!scripts.contains(part), "the scripts contain \(part):\n\(scripts)")
+            }
+            let diffs = plan.changes.compactMap(\.diff).joined(separator: "\n")
+            for part in fixture.diffContains {
+                #expect(diffs.contains(part), "the diffs do not contain \(part):\n\(diffs)")
+            }
+        case (.plan(let expected), .failure(let error)):
+            Issue.record("expected the plan \(expected), but it failed: \(error)")
+        case (.error(let text), .failure(let error)):
+            #expect(String(describing: error).contains(text), "the error does not contain \(text)")
+        case (.error(let text), .success(let plan)):
+            Issue.record("expected an error containing \(text), but it planned \(plan.changes.map(\.summary))")
         }
     }
 
@@ -94,7 +85,6 @@ import Testing
 ///       plan: ["summary", ...]    # exact change summaries in order; [] = ok
 ///       error: "text"             # instead of plan: the module must fail with this in its message
 ///       scripts_contain: [...]    # optional; also scripts_lack, diff_contains
-///       known_bug: "why"          # the expectation is right, the module is not (yet)
 struct ModuleFixture: Sendable, CustomTestStringConvertible {
     enum Expectation: Sendable { case plan([String]), error(String) }
 
@@ -108,7 +98,6 @@ struct ModuleFixture: Sendable, CustomTestStringConvertible {
     var scriptsContain: [String] = []
     var scriptsLack: [String] = []
     var diffContains: [String] = []
-    var knownBug: String?
     /// Why the file or the case cannot be used; the case fails with it.
     var problem: String?
 
@@ -126,7 +115,7 @@ struct ModuleFixture: Sendable, CustomTestStringConvertible {
     }()
 
     static let fileKeys: Set<String> = ["module", "cases"]
-    static let caseKeys: Set<String> = ["name", "args", "vars", "facts", "files", "plan", "error", "scripts_contain", "scripts_lack", "diff_contains", "known_bug"]
+    static let caseKeys: Set<String> = ["name", "args", "vars", "facts", "files", "plan", "error", "scripts_contain", "scripts_lack", "diff_contains"]
 
     /// The cases of one file; a file that cannot be read becomes one failing case, so a broken
     /// fixture is never silently skipped.
@@ -192,7 +181,6 @@ struct ModuleFixture: Sendable, CustomTestStringConvertible {
         if case .error = expectation, !(scriptsContain.isEmpty && scriptsLack.isEmpty && diffContains.isEmpty) {
             throw FixtureError("scripts_contain, scripts_lack and diff_contains need a plan, not an error")
         }
-        knownBug = try entries["known_bug"].map { try Self.text($0, at: "known_bug") }
     }
 
     static func map(_ value: Value?, at place: String) throws -> [String: Value] {
