@@ -32,6 +32,9 @@ struct EngineRunOptions: ParsableArguments {
         return variables
     }
 
+    @Option(name: .long, help: ArgumentHelp("apply: at most N changing hosts at once, over every play (the stack's shape still orders them); 0 changes every host at once, with no drain, hand-over or health gate.", valueName: "N"))
+    var serial: Int?
+
     @Flag(name: .long, help: "Show unified diffs of files (secrets masked).")
     var diff = false
 
@@ -43,6 +46,10 @@ struct EngineRunOptions: ParsableArguments {
 
     @Option(name: .long, help: "Folder of roles (default: Roles/ beside the inventory, its parent, the current folder, or haprov's own).")
     var rolesPath: String?
+
+    func validate() throws {
+        if let serial, serial < 0 { throw ValidationError("--serial \(serial): give a number of hosts, 0 for all at once") }
+    }
 
     func reporter() -> any Reporter {
         switch format {
@@ -57,8 +64,15 @@ struct EngineRunOptions: ParsableArguments {
         let jobs = try JobBuilder.jobs(inventory: loaded, hosts: hosts, options: inventory, rolesPath: rolesPath,
                                        extraVariables: try extraVariables())
         let templates = ProjectPaths.find("Templates", inventory: loaded.path, explicit: nil)
-        let engine = Engine(factory: SSHTransportFactory(), reporter: reporter(),
-                            options: engineOptions(check: check, forks: inventory.forks, topLevelTemplates: templates))
+        var options = engineOptions(check: check, forks: inventory.forks, topLevelTemplates: templates)
+        options.rollout.serial = serial
+        do {
+            let playbook = try Playbook(loaded.groupVariables("all")[Playbook.variable], source: loaded.path)
+            (options.rollout.limits, options.rollout.maxFailPercentage) = try playbook.rollout { try loaded.select(limit: $0) }
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let engine = Engine(factory: SSHTransportFactory(), reporter: reporter(), options: options)
         return (loaded, jobs, engine.run(jobs))
     }
 

@@ -29,8 +29,26 @@ public struct EngineOptions: Sendable {
     public var commandTimeout: Duration = .seconds(1800)
     /// Where each host keeps what haprov changed, for `haprov reset`.
     public var baselineDirectory = Baseline.defaultDirectory
+    /// How changes roll out over a live stack.
+    public var rollout = RolloutOptions()
 
     public init() {}
+}
+
+/// How `apply` rolls changes out: by the stack's shape, within the plays' limits.
+public struct RolloutOptions: Sendable {
+    /// `--serial N`: at most N changing hosts at once, over every play; 0 changes every host at
+    /// once with no ordering, drain or hand-over (the behaviour before rollouts, for comparison).
+    public var serial: Int?
+    /// The plays' own `serial`.
+    public var limits: [RolloutPlan.Limit] = []
+    public var maxFailPercentage: Int?
+    /// Longest wait for a hand-over, a drain or a health gate.
+    public var gateTimeout: Double = 30
+
+    public init() {}
+
+    public var allAtOnce: Bool { serial == 0 }
 }
 
 /// What a run did: one recap per host, and the host facts it read (who holds which address,
@@ -56,11 +74,92 @@ public struct Engine: Sendable {
 
     public func run(_ jobs: [HostJob]) -> RunSummary {
         reporter.report(.started(hosts: jobs.map(\.name), check: options.check))
+        let summary = options.check ? plan(jobs) : rollOut(jobs)
+        reporter.report(.finished(summary.recaps))
+        return summary
+    }
+
+    /// Check mode: every host at once, nothing changes.
+    private func plan(_ jobs: [HostJob]) -> RunSummary {
         let runs = Parallel.map(jobs, width: options.forks) { job in
             HostRunner(job: job, factory: factory, reporter: reporter, options: options).run()
         }
-        let recaps = runs.map(\.recap)
-        reporter.report(.finished(recaps))
-        return RunSummary(recaps: recaps, hostFacts: Dictionary(uniqueKeysWithValues: zip(jobs.map(\.name), runs.map(\.hostFacts))))
+        return RunSummary(recaps: runs.map(\.recap), hostFacts: Dictionary(uniqueKeysWithValues: zip(jobs.map(\.name), runs.map(\.hostFacts))))
+    }
+
+    /// Apply: every host prepared at once (connection, facts, health probes in one round trip);
+    /// hosts with nothing to change finish at once, the others roll out by the stack's shape.
+    private func rollOut(_ jobs: [HostJob]) -> RunSummary {
+        let shape = Self.shape(of: jobs)
+        if !shape.problems.isEmpty {
+            for problem in shape.problems {
+                reporter.report(.task(TaskResult(host: problem.split(separator: ":").first.map(String.init) ?? "-", role: "rollout", task: "health probes",
+                                                 status: .failed, changes: [], diffs: [], message: problem, isHandler: false, seconds: 0)))
+            }
+            return RunSummary(recaps: jobs.map { var r = HostRecap(host: $0.name); r.failed = 1; return r })
+        }
+        let runners = Dictionary(uniqueKeysWithValues: jobs.map { ($0.name, HostRunner(job: $0, factory: factory, reporter: reporter, options: options)) })
+        let prepared = Parallel.map(jobs, width: options.forks) { job in
+            runners[job.name]!.prepare(extraQueries: (shape.probes[job.name] ?? []).map(Self.probeQuery))
+        }
+        var recaps: [String: HostRecap] = [:]
+        var hosts: [String: PreparedHost] = [:]
+        for (job, result) in zip(jobs, prepared) {
+            switch result {
+            case .success(let host): hosts[job.name] = host
+            case .failure(let failure): recaps[job.name] = failure.recap
+            }
+        }
+        let ready = hosts
+        defer { ready.values.forEach { $0.transport.close() } }
+        let names = jobs.map(\.name).filter { hosts[$0] != nil }
+        let previews = Dictionary(uniqueKeysWithValues: names.map { ($0, runners[$0]!.preview(hosts[$0]!)) })
+        let serving = Set(names.filter { name in
+            (shape.probes[name] ?? []).allSatisfy { hosts[name]?.facts.outputs[Self.probeQuery($0).key]?.exitStatus == 0 }
+        })
+        let holders = Set(names.filter { name in
+            guard let group = shape.vipGroup(of: name), case .list(let items)? = hosts[name]?.hostFacts["ansible_all_ipv4_addresses"] else { return false }
+            return items.contains(.string(group.vip))
+        })
+        let changing = names.filter { previews[$0]?.changes == true }
+        let unchanged = names.filter { previews[$0]?.changes != true }
+        let plan = options.rollout.allAtOnce ? RolloutPlan(batches: changing.isEmpty ? [] : [changing])
+            : RolloutPlan.make(changing: changing, serving: serving, holders: holders, shape: shape,
+                               limits: options.rollout.serial.map { [RolloutPlan.Limit(hosts: Set(changing), limit: $0)] } ?? options.rollout.limits)
+        if !plan.batches.isEmpty {
+            reporter.report(.rollout(.plan(batches: plan.batches, groups: options.rollout.allAtOnce ? [] : shape.groups, unchanged: unchanged)))
+        }
+        // Nothing to change: these hosts only confirm their state, all at once.
+        let quiet = Parallel.map(unchanged, width: options.forks) { runners[$0]!.apply(ready[$0]!) }
+        for (name, recap) in zip(unchanged, quiet) { recaps[name] = recap }
+        let transports = ready.mapValues(\.transport)
+        let rollout = Rollout(shape: shape, options: options.rollout, reporter: reporter, transports: transports,
+                              serving: serving, previews: previews)
+        let applied = rollout.run(plan, changing: changing) { name in runners[name]!.apply(ready[name]!) }
+        recaps.merge(applied) { _, new in new }
+        for name in changing where recaps[name] == nil {
+            // Left untouched by a stopped rollout: its tasks never ran.
+            var recap = HostRecap(host: name)
+            recap.skipped = hosts[name]?.tasks.count ?? 0
+            recaps[name] = recap
+        }
+        return RunSummary(recaps: jobs.map { recaps[$0.name] ?? HostRecap(host: $0.name) },
+                          hostFacts: hosts.mapValues(\.hostFacts))
+    }
+
+    /// The stack's shape from the jobs' roles and variables (role defaults under host variables).
+    static func shape(of jobs: [HostJob]) -> StackShape {
+        let renderer = TemplateRenderer()
+        var variables: [String: [String: Value]] = [:]
+        for job in jobs {
+            let defaults = job.roles.reduce(into: [String: Value]()) { merged, role in merged.merge(role.defaults) { _, new in new } }
+            variables[job.name] = renderer.resolveVariables(defaults.merging(job.variables) { _, host in host })
+        }
+        return StackShape.from(hosts: jobs.map(\.name), roles: Dictionary(uniqueKeysWithValues: jobs.map { ($0.name, $0.roles) }),
+                               variables: variables, renderer: renderer)
+    }
+
+    static func probeQuery(_ probe: StackShape.Probe) -> FactQuery {
+        FactQuery(key: "health:\(probe.name)", command: probe.command)
     }
 }

@@ -13,41 +13,93 @@ struct HostRunner {
 
     /// The recap, and the host facts read in the first round trip (empty when unreachable).
     func run() -> (recap: HostRecap, hostFacts: [String: Value]) {
+        switch prepare() {
+        case .failure(let failure):
+            return (failure.recap, [:])
+        case .success(let host):
+            defer { host.transport.close() }
+            let recap = apply(host)
+            return (recap, host.hostFacts)
+        }
+    }
+
+    /// Connects, binds the tasks and gathers every fact in the first round trip (plus
+    /// `extraQueries`, e.g. the rollout's health probes). A failure comes back as the recap.
+    func prepare(extraQueries: [FactQuery] = []) -> Result<PreparedHost, HostRecapFailure> {
         var recap = HostRecap(host: job.name)
-        var hostFacts: [String: Value] = [:]
         let transport: any Transport
         do {
             transport = try factory.connect(job.connection)
         } catch {
             recap.unreachable = 1
             reporter.report(.unreachable(host: job.name, error: "\(error)"))
-            return (recap, hostFacts)
+            return .failure(HostRecapFailure(recap: recap))
         }
-        defer { transport.close() }
         do {
-            try execute(on: transport, recap: &recap, hostFacts: &hostFacts)
-        } catch let error as TransportError {
+            return .success(try gather(on: transport, extraQueries: extraQueries))
+        } catch {
+            fail(&recap, error)
+            recap.roundTrips = transport.roundTrips
+            transport.close()
+            return .failure(HostRecapFailure(recap: recap))
+        }
+    }
+
+    /// Runs the prepared host's tasks and handlers; the transport stays open for the caller.
+    func apply(_ host: PreparedHost) -> HostRecap {
+        var recap = host.recap
+        do {
+            try execute(host, recap: &recap)
+        } catch {
+            fail(&recap, error)
+        }
+        recap.roundTrips = host.transport.roundTrips
+        return recap
+    }
+
+    /// What the host would change with the facts of the first round trip: the tasks whose plan
+    /// is not empty and the handlers they notify. A task that cannot be planned yet (it needs
+    /// an earlier change) counts as a change of unknown extent.
+    func preview(_ host: PreparedHost) -> ChangePreview {
+        var preview = ChangePreview()
+        for task in host.tasks {
+            guard (try? task.shouldRun(renderer: renderer)) != false else { continue }
+            guard let module = task.module, let plan = try? module.plan(host.facts) else {
+                preview.tasks.append(task.label)
+                preview.names.insert(task.task.name)
+                preview.uncertain = true
+                continue
+            }
+            if !plan.isEmpty {
+                preview.tasks.append(task.label)
+                preview.names.insert(task.task.name)
+                preview.handlers.formUnion(task.task.notify)
+            }
+        }
+        return preview
+    }
+
+    private func fail(_ recap: inout HostRecap, _ error: Error) {
+        if let error = error as? TransportError {
             // The connection died mid-run: the host is unreachable from here on.
             recap.unreachable = 1
             reporter.report(.unreachable(host: job.name, error: error.description))
-        } catch {
+        } else {
             recap.failed += 1
             reporter.report(.task(TaskResult(host: job.name, role: "-", task: "-", status: .failed, changes: [], diffs: [],
                                              message: "\(error)", isHandler: false, seconds: 0)))
         }
-        recap.roundTrips = transport.roundTrips
-        return (recap, hostFacts)
     }
 
-    private func execute(on transport: any Transport, recap: inout HostRecap, hostFacts: inout [String: Value]) throws {
+    private func gather(on transport: any Transport, extraQueries: [FactQuery]) throws -> PreparedHost {
         var tasks = job.roles.flatMap { role in
             BoundTask.bind(role.tasks, role: role, variables: role.defaults.merging(job.variables) { _, host in host },
                            renderer: renderer, topLevelTemplates: options.topLevelTemplates, hostName: job.name)
         }.filter(selectedByTags)
 
         // Round trip 1: host facts plus the facts of every task that could already be built.
-        var facts = try FactGatherer.gather([BaseFacts.query] + tasks.compactMap(\.module).flatMap(\.facts), on: transport)
-        hostFacts = BaseFacts.variables(from: try facts.output(BaseFacts.query))
+        var facts = try FactGatherer.gather([BaseFacts.query] + extraQueries + tasks.compactMap(\.module).flatMap(\.facts), on: transport)
+        let hostFacts = BaseFacts.variables(from: try facts.output(BaseFacts.query))
 
         // With host facts known, rebuild tasks that needed them; gather what those add.
         var missing: [FactQuery] = []
@@ -61,7 +113,14 @@ struct HostRunner {
         if !missing.isEmpty {
             facts.outputs.merge(try FactGatherer.gather(missing, on: transport).outputs) { _, new in new }
         }
+        return PreparedHost(transport: transport, tasks: tasks, facts: facts, hostFacts: hostFacts, recap: HostRecap(host: job.name))
+    }
 
+    private func execute(_ host: PreparedHost, recap: inout HostRecap) throws {
+        let tasks = host.tasks
+        let transport = host.transport
+        var facts = host.facts
+        defer { host.facts = facts }
         var notified: Set<String> = []
         var stale = false
         for index in tasks.indices {
@@ -70,7 +129,7 @@ struct HostRunner {
             if outcome.status == .changed { notified.formUnion(tasks[index].task.notify) }
             if outcome.status == .failed, !tasks[index].task.ignoreErrors { return }
         }
-        try runHandlers(notified, facts: &facts, on: transport, recap: &recap, hostFacts: hostFacts)
+        try runHandlers(notified, facts: &facts, on: transport, recap: &recap, hostFacts: host.hostFacts)
     }
 
     private func runHandlers(_ notified: Set<String>, facts: inout HostFacts, on transport: any Transport,
@@ -193,4 +252,40 @@ struct HostRunner {
         case .skipped: recap.skipped += 1
         }
     }
+}
+
+/// A connected host with its tasks bound and its first facts read, between `prepare` and `apply`.
+final class PreparedHost: @unchecked Sendable {
+    let transport: any Transport
+    let tasks: [BoundTask]
+    var facts: HostFacts
+    let hostFacts: [String: Value]
+    let recap: HostRecap
+
+    init(transport: any Transport, tasks: [BoundTask], facts: HostFacts, hostFacts: [String: Value], recap: HostRecap) {
+        self.transport = transport
+        self.tasks = tasks
+        self.facts = facts
+        self.hostFacts = hostFacts
+        self.recap = recap
+    }
+}
+
+/// A host that could not be prepared (unreachable, facts unreadable): its recap says why.
+struct HostRecapFailure: Error {
+    var recap: HostRecap
+}
+
+/// What a host is about to change, known before the first change anywhere.
+public struct ChangePreview: Sendable, Equatable {
+    /// Tasks whose plan is not empty (labels).
+    public var tasks: [String] = []
+    /// Their names as written in the role (without loop items).
+    public var names: Set<String> = []
+    /// Handlers those tasks notify.
+    public var handlers: Set<String> = []
+    /// Some task could not be planned before an earlier change: assume the worst.
+    public var uncertain = false
+    public var changes: Bool { !tasks.isEmpty }
+    public init() {}
 }

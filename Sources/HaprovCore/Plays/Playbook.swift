@@ -18,6 +18,10 @@ public struct Playbook: Sendable {
         public var name: String
         public var hosts: String
         public var roles: [String]
+        /// Hosts of this play changed at once (Ansible's `serial`); nil: as the stack's shape allows.
+        public var serial: Serial?
+        /// The rollout stops once more than this share of its hosts failed (default: any failure).
+        public var maxFailPercentage: Int?
     }
 
     public var plays: [Play]
@@ -41,9 +45,21 @@ public struct Playbook: Sendable {
                 problems.append(LoadProblem(location: place, message: "a play is a mapping with hosts and roles"))
                 continue
             }
-            for key in entries.keys where !["name", "hosts", "roles"].contains(key) {
+            let keys = ["name", "hosts", "roles", "serial", "max_fail_percentage"]
+            for key in entries.keys where !keys.contains(key) {
                 problems.append(LoadProblem(location: place, message: "unknown key \(key)",
-                                            fix: Suggest.nearest(key, in: ["name", "hosts", "roles"]).map { "did you mean \($0)?" }))
+                                            fix: Suggest.nearest(key, in: keys).map { "did you mean \($0)?" }))
+            }
+            var serial: Serial?
+            if let value = entries["serial"] {
+                serial = Serial(value)
+                if serial == nil { problems.append(LoadProblem(location: place, message: "serial must be a number of hosts or a percentage", fix: "e.g. serial: 1 or serial: \"50%\"")) }
+            }
+            var maxFail: Int?
+            if let value = entries["max_fail_percentage"] {
+                if case .int(let n) = value, (0...100).contains(n) { maxFail = n } else {
+                    problems.append(LoadProblem(location: place, message: "max_fail_percentage must be a number from 0 to 100"))
+                }
             }
             guard let hosts = entries["hosts"]?.plainString else {
                 problems.append(LoadProblem(location: place, message: "play needs hosts (a group, a host, or a pattern)"))
@@ -51,7 +67,7 @@ public struct Playbook: Sendable {
             }
             let roles = entries["roles"]?.stringList ?? []
             if roles.isEmpty { problems.append(LoadProblem(location: place, message: "play on \(hosts) has no roles")) }
-            plays.append(Play(name: entries["name"]?.plainString ?? hosts, hosts: hosts, roles: roles))
+            plays.append(Play(name: entries["name"]?.plainString ?? hosts, hosts: hosts, roles: roles, serial: serial, maxFailPercentage: maxFail))
         }
         if !problems.isEmpty { throw LoadError(problems: problems) }
         self.plays = plays
@@ -61,6 +77,17 @@ public struct Playbook: Sendable {
     public var roleNames: [String] {
         var seen = Set<String>()
         return plays.flatMap(\.roles).filter { seen.insert($0).inserted }
+    }
+
+    /// The plays' `serial` as limits on their hosts, and the lowest `max_fail_percentage` set.
+    public func rollout(select: (String) throws -> [String]) throws -> (limits: [RolloutPlan.Limit], maxFailPercentage: Int?) {
+        var limits: [RolloutPlan.Limit] = []
+        for play in plays {
+            guard let serial = play.serial else { continue }
+            let hosts = try select(play.hosts)
+            limits.append(RolloutPlan.Limit(hosts: Set(hosts), limit: serial.limit(of: hosts.count)))
+        }
+        return (limits, plays.compactMap(\.maxFailPercentage).min())
     }
 
     /// The roles of each host, in play order; `select` expands a play's host pattern.

@@ -41,7 +41,36 @@ public enum EngineEvent: Sendable {
     case task(TaskResult)
     /// A slow change is still running (apt): elapsed seconds so far.
     case progress(host: String, task: String, seconds: Int)
+    case rollout(RolloutEvent)
     case finished([HostRecap])
+}
+
+/// How a change rolls out over a live stack: batches, hand-overs, drains, health gates.
+public enum RolloutEvent: Sendable {
+    /// The batches, the groups that ordered them, and the hosts with nothing to change.
+    case plan(batches: [[String]], groups: [StackShape.Group], unchanged: [String])
+    case batch(index: Int, of: Int, hosts: [String])
+    /// One step on one host: handover, takeback, drain, ready, gate; how long it waited.
+    case step(RolloutStep)
+    /// The rollout stopped: why, and the hosts left untouched (still serving as before).
+    case stopped(reason: String, untouched: [String])
+}
+
+public struct RolloutStep: Sendable {
+    public var host: String
+    /// handover, takeback, drain, ready, gate, stack
+    public var action: String
+    public var detail: String
+    public var seconds: Double
+    public var ok: Bool
+
+    public init(host: String, action: String, detail: String, seconds: Double, ok: Bool) {
+        self.host = host
+        self.action = action
+        self.detail = detail
+        self.seconds = seconds
+        self.ok = ok
+    }
 }
 
 /// Receives engine events; implementations must be safe to call from several host threads.

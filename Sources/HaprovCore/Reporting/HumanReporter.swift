@@ -31,6 +31,8 @@ public final class HumanReporter: Reporter, @unchecked Sendable {
             return palette.dim("\(pad(host)) ...          \(task): still running (\(seconds)s)") + "\n"
         case .task(let result):
             return renderTask(result)
+        case .rollout(let event):
+            return renderRollout(event)
         case .finished(let recaps):
             var text = "\n" + palette.bold("RECAP") + "\n"
             for recap in recaps.sorted(by: { $0.host < $1.host }) {
@@ -71,6 +73,27 @@ public final class HumanReporter: Reporter, @unchecked Sendable {
             }
         }
         return text
+    }
+
+    private func renderRollout(_ event: RolloutEvent) -> String {
+        switch event {
+        case .plan(let batches, let groups, let unchanged):
+            guard !batches.isEmpty else { return "" }
+            var text = palette.bold("ROLLOUT") + " \(batches.count) batch(es): " + batches.map { "[\($0.joined(separator: ", "))]" }.joined(separator: " → ") + "\n"
+            for group in groups { text += palette.dim("  never together: \(group.hosts.joined(separator: ", ")) (\(group.reason))") + "\n" }
+            if !unchanged.isEmpty { text += palette.dim("  nothing to change: \(unchanged.joined(separator: ", "))") + "\n" }
+            return text
+        case .batch(let index, let count, let hosts):
+            return palette.bold("BATCH \(index)/\(count)") + " \(hosts.joined(separator: ", "))\n"
+        case .step(let step):
+            let status = step.ok ? palette.green(step.action.padding(toLength: 8, withPad: " ", startingAt: 0))
+                                 : palette.red(step.action.padding(toLength: 8, withPad: " ", startingAt: 0))
+            return "\(pad(step.host)) \(status) \(step.detail)" + palette.dim(String(format: " (%.1f s)", step.seconds)) + "\n"
+        case .stopped(let reason, let untouched):
+            var text = palette.red("ROLLOUT STOPPED: \(reason)") + "\n"
+            if !untouched.isEmpty { text += "  left untouched, still serving as before: \(untouched.joined(separator: ", "))\n" }
+            return text
+        }
     }
 
     private func pad(_ host: String) -> String { host.padding(toLength: width, withPad: " ", startingAt: 0) }

@@ -21,6 +21,16 @@ public final class JSONLinesReporter: Reporter, @unchecked Sendable {
                       "status": r.status.rawValue, "changes": r.changes, "diffs": r.diffs.map(SecretMasking.mask),
                       "seconds": (r.seconds * 1000).rounded() / 1000]
             if let message = r.message { object["message"] = message }
+        case .rollout(.plan(let batches, let groups, let unchanged)):
+            object = ["event": "rollout", "batches": batches, "unchanged": unchanged,
+                      "groups": groups.map { ["reason": $0.reason, "hosts": $0.hosts] as [String: Any] }]
+        case .rollout(.batch(let index, let count, let hosts)):
+            object = ["event": "batch", "index": index, "of": count, "hosts": hosts]
+        case .rollout(.step(let step)):
+            object = ["event": "rollout_step", "host": step.host, "action": step.action, "detail": SecretMasking.mask(step.detail),
+                      "seconds": (step.seconds * 1000).rounded() / 1000, "ok": step.ok]
+        case .rollout(.stopped(let reason, let untouched)):
+            object = ["event": "rollout_stopped", "reason": reason, "untouched": untouched]
         case .finished(let recaps):
             object = ["event": "recap", "hosts": recaps.map { r in
                 ["host": r.host, "ok": r.ok, "changed": r.changed, "unreachable": r.unreachable,

@@ -41,8 +41,17 @@ public enum RoleLoader {
         if let path = mainFile(directory + "/defaults") {
             defaults = collect(&problems) { try loadVariables(path) } ?? [:]
         }
+        var rollout: RolloutSpec?
+        if let path = mainFile(directory + "/meta", names: ["rollout.yml", "rollout.yaml"]) {
+            rollout = collect(&problems) { try RolloutSpec.load(path) }
+            let known = Set((tasks + handlers).map(\.name) + handlers.flatMap(\.listen))
+            for name in rollout?.interrupts ?? [] where !known.contains(name) {
+                problems.append(LoadProblem(location: path, message: "interrupts names \(name), which is no task or handler of role \(roleName(directory))",
+                                            fix: Suggest.nearest(name, in: Array(known)).map { "did you mean \($0)?" }))
+            }
+        }
         if !problems.isEmpty { throw LoadError(problems: problems) }
-        return Role(name: name, directory: directory, tasks: tasks, handlers: handlers, defaults: defaults)
+        return Role(name: name, directory: directory, tasks: tasks, handlers: handlers, defaults: defaults, rollout: rollout)
     }
 
     private static func collect<T>(_ problems: inout [LoadProblem], _ body: () throws -> T) -> T? {
@@ -54,8 +63,10 @@ public enum RoleLoader {
         return nil
     }
 
-    private static func mainFile(_ directory: String) -> String? {
-        for name in ["main.yml", "main.yaml"] where FileManager.default.fileExists(atPath: directory + "/" + name) {
+    private static func roleName(_ directory: String) -> String { (directory as NSString).lastPathComponent }
+
+    private static func mainFile(_ directory: String, names: [String] = ["main.yml", "main.yaml"]) -> String? {
+        for name in names where FileManager.default.fileExists(atPath: directory + "/" + name) {
             return directory + "/" + name
         }
         return nil

@@ -40,6 +40,8 @@ public struct Role: Sendable {
     public var tasks: [RoleTask]
     public var handlers: [RoleTask]
     public var defaults: [String: Value]
+    /// How to change this role's hosts without dropping a request (`meta/rollout.yml`).
+    public var rollout: RolloutSpec? = nil
 
     /// Where `template` and `copy` look for `src`: the role's own folders first.
     public func searchPaths(topLevelTemplates: String?) -> [String] {

@@ -1,0 +1,244 @@
+import Foundation
+
+/// Applies changes batch after batch over a live stack: before a host's service is
+/// interrupted its traffic moves away (the VIP to a peer, the backend drained on every
+/// balancer in front), afterwards it comes back, and the host must serve again (its health
+/// probes, exactly one VIP holder) before the next batch starts.
+struct Rollout {
+    let shape: StackShape
+    let options: RolloutOptions
+    let reporter: any Reporter
+    /// Open transports of every prepared host (balancers and peers are reached through them).
+    let transports: [String: any Transport]
+    /// Hosts whose service answered before anything changed.
+    let serving: Set<String>
+    let previews: [String: ChangePreview]
+
+    /// Applies `changing` hosts with `apply`; returns every host's recap and whether the stack serves.
+    func run(_ plan: RolloutPlan, changing: [String], apply: @escaping @Sendable (String) -> HostRecap) -> [String: HostRecap] {
+        var recaps: [String: HostRecap] = [:]
+        var failed: [String] = []
+        for (index, batch) in plan.batches.enumerated() {
+            reporter.report(.rollout(.batch(index: index + 1, of: plan.batches.count, hosts: batch)))
+            let outcomes = Parallel.map(batch) { host in change(host, apply: apply) }
+            for (host, outcome) in zip(batch, outcomes) {
+                recaps[host] = outcome.recap
+                if let problem = outcome.problem { failed.append("\(host): \(problem)") }
+            }
+            // As Ansible's max_fail_percentage: stop once the failed share exceeds it (default: any failure).
+            let tolerated = options.maxFailPercentage.map { failed.count * 100 / max(1, changing.count) <= $0 } ?? false
+            if !failed.isEmpty, !tolerated {
+                let untouched = plan.batches.dropFirst(index + 1).flatMap { $0 }
+                reporter.report(.rollout(.stopped(reason: failed.joined(separator: "; "), untouched: untouched)))
+                return recaps
+            }
+        }
+        return recaps
+    }
+
+    private struct Outcome: Sendable {
+        var recap: HostRecap
+        var problem: String?
+    }
+
+    /// One host: traffic away, the change, traffic back, health gate.
+    private func change(_ host: String, apply: @Sendable (String) -> HostRecap) -> Outcome {
+        let preview = previews[host] ?? ChangePreview()
+        let interrupts = shape.interrupts[host] ?? []
+        let interrupting = preview.uncertain || !interrupts.isDisjoint(with: preview.names) || !interrupts.isDisjoint(with: preview.handlers)
+        let gentle = !options.allAtOnce && serving.contains(host)
+        var handedOver: StackShape.VIPGroup?
+        var drained: [StackShape.Front] = []
+        if gentle, interrupting {
+            if let group = shape.vipGroup(of: host), holds(group.vip, on: host) {
+                guard handover(host, group) else {
+                    return Outcome(recap: HostRecap(host: host), problem: "no peer took the VIP \(group.vip): left unchanged")
+                }
+                handedOver = group
+            }
+            drained = drain(host)
+        }
+        var recap = apply(host)
+        if recap.failed > 0 || recap.unreachable > 0 {
+            let away = [handedOver.map { _ in "the VIP stays on its peer" }, drained.isEmpty ? nil : "it stays drained"].compactMap { $0 }
+            return Outcome(recap: recap, problem: "the change failed" + (away.isEmpty ? "" : "; \(away.joined(separator: ", ")) until it is fixed"))
+        }
+        if !options.allAtOnce {
+            if let problem = gate(host) {
+                recap.failed += 1
+                return Outcome(recap: recap, problem: problem)
+            }
+        }
+        if !drained.isEmpty, let problem = ready(host, drained) {
+            recap.failed += 1
+            return Outcome(recap: recap, problem: problem)
+        }
+        if let group = handedOver, let problem = takeBack(host, group) {
+            recap.failed += 1
+            return Outcome(recap: recap, problem: problem)
+        }
+        if !options.allAtOnce, let group = shape.vipGroup(of: host), let problem = vipGate(group, reporter: host) {
+            recap.failed += 1
+            return Outcome(recap: recap, problem: problem)
+        }
+        return Outcome(recap: recap, problem: nil)
+    }
+
+    // MARK: VIP
+
+    private func holds(_ vip: String, on host: String) -> Bool {
+        guard let transport = transports[host], let result = try? transport.run(TrafficControl.holdsVIP(vip), stdin: nil, timeout: .seconds(10)) else { return false }
+        return result.stdoutText.hasPrefix("yes")
+    }
+
+    private func holders(_ group: StackShape.VIPGroup) -> [String] {
+        let found = Parallel.map(group.hosts) { host in holds(group.vip, on: host) ? host : nil }
+        return found.compactMap { $0 }
+    }
+
+    /// Lowers the holder's priority (or faults it) until a peer holds the VIP alone.
+    private func handover(_ host: String, _ group: StackShape.VIPGroup) -> Bool {
+        let start = Date()
+        let value = group.handoverValue(for: host)
+        let write = try? transports[host]?.run(TrafficControl.writeHandover(value, file: group.handoverFile, config: group.configFile, stop: group.stop),
+                                               stdin: nil, timeout: .seconds(30))
+        let stopped = write?.exitStatus == 10
+        let moved = waitUntil { let now = holders(group); return now.count == 1 && now[0] != host }
+        let to = holders(group).first ?? "nobody"
+        let how = stopped ? " (its running config predates the hand-over file: stopped instead)" : ""
+        step(host, "handover", (moved ? "VIP \(group.vip) handed over to \(to)" : "VIP \(group.vip): no peer took it over") + how, start, moved)
+        if !moved { _ = try? transports[host]?.run(TrafficControl.writeHandover(0, file: group.handoverFile), stdin: nil, timeout: .seconds(10)) }
+        return moved
+    }
+
+    /// The host takes part again; where the peers preempt and it is the preferred node, it holds the VIP again.
+    private func takeBack(_ host: String, _ group: StackShape.VIPGroup) -> String? {
+        let start = Date()
+        _ = try? transports[host]?.run(TrafficControl.writeHandover(0, file: group.handoverFile), stdin: nil, timeout: .seconds(10))
+        guard !group.nopreempt, group.preferred == host else {
+            step(host, "takeback", "back in VRRP; the VIP stays on its peer (nopreempt)", start, true)
+            return nil
+        }
+        let back = waitUntil { holders(group) == [host] }
+        step(host, "takeback", back ? "VIP \(group.vip) back on \(host)" : "VIP \(group.vip) did not come back", start, back)
+        return back ? nil : "the VIP \(group.vip) did not come back to \(host) within \(Int(options.gateTimeout)) s"
+    }
+
+    /// Exactly one peer holds the VIP (the preferred node, where the peers preempt and all serve).
+    private func vipGate(_ group: StackShape.VIPGroup, reporter host: String) -> String? {
+        let start = Date()
+        let expectPreferred = !group.nopreempt && group.hosts.allSatisfy { serving.contains($0) || $0 == host }
+        var seen: [String] = []
+        let ok = waitUntil {
+            seen = holders(group)
+            return seen.count == 1 && (!expectPreferred || seen == [group.preferred ?? seen[0]])
+        }
+        let detail = seen.isEmpty ? "no node holds the VIP \(group.vip)" : "\(seen.joined(separator: " and ")) hold\(seen.count == 1 ? "s" : "") the VIP \(group.vip)"
+        step(host, "gate", detail, start, ok)
+        return ok ? nil : detail + " after \(Int(options.gateTimeout)) s"
+    }
+
+    // MARK: Backends
+
+    /// Drains the host on every balancer in front of it and waits until its sessions end.
+    private func drain(_ host: String) -> [StackShape.Front] {
+        var drained: [StackShape.Front] = []
+        for front in shape.fronts[host] ?? [] {
+            guard let balancer = transports[front.balancer] else {
+                step(host, "drain", "\(front.balancer) is not in this run: not drained there", Date(), false)
+                continue
+            }
+            let start = Date()
+            switch front.drain {
+            case .haproxy:
+                guard let socket = front.socket else { continue }
+                let set = try? balancer.run(TrafficControl.haproxySetState(socket: socket, server: front.server, state: "drain"), stdin: nil, timeout: .seconds(10))
+                guard set?.succeeded == true else {
+                    step(host, "drain", "on \(front.balancer): \(set?.stderrText.trimmingCharacters(in: .whitespacesAndNewlines) ?? "no answer")", start, false)
+                    continue
+                }
+                let idle = waitUntil(limit: 10) {
+                    guard let stat = try? balancer.run(TrafficControl.haproxyStat(socket: socket), stdin: nil, timeout: .seconds(10)), stat.succeeded else { return true }
+                    return TrafficControl.parseStat(stat.stdoutText, server: front.server).allSatisfy { $0.sessions == 0 }
+                }
+                step(host, "drain", "\(front.server) drained on \(front.balancer)" + (idle ? "" : " (sessions still open after 10 s)"), start, true)
+            case .apache:
+                guard let name = front.balancerName, let member = front.memberURL else { continue }
+                let set = try? balancer.run(TrafficControl.apacheSetMember(balancer: name, member: member, disabled: true), stdin: nil, timeout: .seconds(10))
+                guard set?.succeeded == true else {
+                    step(host, "drain", "on \(front.balancer): \(set?.stderrText.trimmingCharacters(in: .whitespacesAndNewlines) ?? "no answer")", start, false)
+                    continue
+                }
+                let idle = waitUntil(limit: 10) {
+                    guard let page = try? balancer.run(TrafficControl.apacheStatus(balancer: name), stdin: nil, timeout: .seconds(10)),
+                          let row = TrafficControl.parseApacheMember(page.stdoutText, member: member) else { return true }
+                    return row.busy == 0
+                }
+                step(host, "drain", "\(member) disabled in \(name) on \(front.balancer)" + (idle ? "" : " (requests still busy after 10 s)"), start, true)
+            }
+            drained.append(front)
+        }
+        return drained
+    }
+
+    /// Puts the host back on every balancer it was drained on, and waits until each sees it up.
+    private func ready(_ host: String, _ fronts: [StackShape.Front]) -> String? {
+        for front in fronts {
+            guard let balancer = transports[front.balancer] else { continue }
+            let start = Date()
+            switch front.drain {
+            case .haproxy:
+                guard let socket = front.socket else { continue }
+                _ = try? balancer.run(TrafficControl.haproxySetState(socket: socket, server: front.server, state: "ready"), stdin: nil, timeout: .seconds(10))
+                let up = waitUntil {
+                    guard let stat = try? balancer.run(TrafficControl.haproxyStat(socket: socket), stdin: nil, timeout: .seconds(10)), stat.succeeded else { return false }
+                    let rows = TrafficControl.parseStat(stat.stdoutText, server: front.server)
+                    return !rows.isEmpty && rows.allSatisfy { $0.status.hasPrefix("UP") || $0.status == "no check" }
+                }
+                step(host, "ready", "\(front.server) " + (up ? "up again" : "not up") + " on \(front.balancer)", start, up)
+                if !up { return "\(front.server) did not come back up on \(front.balancer) within \(Int(options.gateTimeout)) s" }
+            case .apache:
+                guard let name = front.balancerName, let member = front.memberURL else { continue }
+                let set = try? balancer.run(TrafficControl.apacheSetMember(balancer: name, member: member, disabled: false), stdin: nil, timeout: .seconds(10))
+                let ok = set?.succeeded == true
+                step(host, "ready", "\(member) enabled in \(name) on \(front.balancer)", start, ok)
+                if !ok { return "\(member) could not be enabled again on \(front.balancer)" }
+            }
+        }
+        return nil
+    }
+
+    // MARK: Health
+
+    /// The host's own probes pass, within their timeouts.
+    private func gate(_ host: String) -> String? {
+        guard let transport = transports[host] else { return nil }
+        for probe in shape.probes[host] ?? [] {
+            let start = Date()
+            var last = ""
+            let ok = waitUntil(limit: probe.timeoutSeconds) {
+                guard let result = try? transport.run(probe.command, stdin: nil, timeout: .seconds(10)) else { return false }
+                last = (result.stderrText + result.stdoutText).trimmingCharacters(in: .whitespacesAndNewlines)
+                return result.succeeded
+            }
+            step(host, "gate", probe.name + (ok ? "" : ": no" + (last.isEmpty ? "" : " (\(last))")), start, ok)
+            if !ok { return "\(probe.name): not after \(Int(probe.timeoutSeconds)) s" }
+        }
+        return nil
+    }
+
+    // MARK: Support
+
+    private func waitUntil(limit: Double? = nil, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(limit ?? options.gateTimeout)
+        while true {
+            if condition() { return true }
+            if Date() >= deadline { return false }
+            Thread.sleep(forTimeInterval: 0.25)
+        }
+    }
+
+    private func step(_ host: String, _ action: String, _ detail: String, _ start: Date, _ ok: Bool) {
+        reporter.report(.rollout(.step(RolloutStep(host: host, action: action, detail: detail, seconds: Date().timeIntervalSince(start), ok: ok))))
+    }
+}
