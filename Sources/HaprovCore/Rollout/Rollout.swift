@@ -52,7 +52,9 @@ struct Rollout {
         if gentle, interrupting {
             if let group = shape.vipGroup(of: host), holds(group.vip, on: host) {
                 guard handover(host, group) else {
-                    return Outcome(recap: HostRecap(host: host), problem: "no peer took the VIP \(group.vip): left unchanged")
+                    var recap = HostRecap(host: host)
+                    recap.failed = 1
+                    return Outcome(recap: recap, problem: "no peer took the VIP \(group.vip), so \(host) was left unchanged and still serves")
                 }
                 handedOver = group
             }
@@ -96,19 +98,35 @@ struct Rollout {
         return found.compactMap { $0 }
     }
 
-    /// Lowers the holder's priority (or faults it) until a peer holds the VIP alone.
+    /// Lowers the holder's priority until a peer holds the VIP alone; a peer that does not
+    /// take it within a few adverts (it may not preempt, or its advert interval differs while a
+    /// change rolls out) gets it by a fault of the holder, which steps down at once.
     private func handover(_ host: String, _ group: StackShape.VIPGroup) -> Bool {
         let start = Date()
-        let value = group.handoverValue(for: host)
-        let write = try? transports[host]?.run(TrafficControl.writeHandover(value, file: group.handoverFile, config: group.configFile, stop: group.stop),
-                                               stdin: nil, timeout: .seconds(30))
-        let stopped = write?.exitStatus == 10
-        let moved = waitUntil { let now = holders(group); return now.count == 1 && now[0] != host }
+        let transport = transports[host]
+        func write(_ value: Int) -> CommandResult? {
+            try? transport?.run(TrafficControl.writeHandover(value, file: group.handoverFile, config: group.configFile, stop: group.stop),
+                                stdin: nil, timeout: .seconds(30))
+        }
+        func moved() -> Bool { let now = holders(group); return now.count == 1 && now[0] != host }
+        var how = ""
+        let first = group.handoverValue(for: host)
+        var done = false
+        if write(first)?.exitStatus == 10 {
+            how = " (its running config predates the hand-over file: keepalived stopped instead)"
+            done = waitUntil(moved)
+        } else {
+            done = waitUntil(limit: first == -254 ? nil : 6, moved)
+            if !done, first != -254 {
+                how = " (by a fault: the peer did not preempt a lower priority)"
+                _ = write(-254)
+                done = waitUntil(moved)
+            }
+        }
         let to = holders(group).first ?? "nobody"
-        let how = stopped ? " (its running config predates the hand-over file: stopped instead)" : ""
-        step(host, "handover", (moved ? "VIP \(group.vip) handed over to \(to)" : "VIP \(group.vip): no peer took it over") + how, start, moved)
-        if !moved { _ = try? transports[host]?.run(TrafficControl.writeHandover(0, file: group.handoverFile), stdin: nil, timeout: .seconds(10)) }
-        return moved
+        step(host, "handover", (done ? "VIP \(group.vip) handed over to \(to)" : "VIP \(group.vip): no peer took it over") + how, start, done)
+        if !done { _ = try? transport?.run(TrafficControl.writeHandover(0, file: group.handoverFile), stdin: nil, timeout: .seconds(10)) }
+        return done
     }
 
     /// The host takes part again; where the peers preempt and it is the preferred node, it holds the VIP again.
