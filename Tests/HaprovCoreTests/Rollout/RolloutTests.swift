@@ -1,0 +1,164 @@
+import Foundation
+import Testing
+@testable import HaprovCore
+
+/// The stack's shape read from the real roles and lab inventories, and the batches it gives.
+@Suite struct RolloutPlanTests {
+    static let repository = URL(fileURLWithPath: Fixtures.root).deletingLastPathComponent().deletingLastPathComponent().path
+
+    /// The shape of an inventory of Inventories/, with the roles of Roles/.
+    static func shape(_ file: String, extra: [String: Value] = [:]) throws -> StackShape {
+        let inventory = try Inventory.load(path: repository + "/Inventories/" + file)
+        let playbook = try Playbook(inventory.groupVariables("all")[Playbook.variable], source: inventory.path)
+        let roles = try RoleLoader.load(playbook.roleNames, from: repository + "/Roles")
+        let byName = Dictionary(uniqueKeysWithValues: roles.map { ($0.name, $0) })
+        let rolesOfHost = try playbook.roles { try inventory.select(limit: $0) }
+        let hosts = try inventory.select(limit: nil)
+        let jobs = hosts.map { host in
+            HostJob(name: host, connection: ConnectionSpec(name: host, address: host), roles: (rolesOfHost[host] ?? []).compactMap { byName[$0] },
+                    variables: inventory.variables(for: host).merging(extra) { _, new in new })
+        }
+        return Engine.shape(of: jobs)
+    }
+
+    @Test func keepalivedTwinShape() throws {
+        let shape = try Self.shape("lab-keepalived.yml")
+        #expect(shape.groups.map(\.hosts) == [["lb1", "lb2"], ["web1", "web2"]])
+        #expect(shape.vipGroups.map(\.vip) == ["10.213.7.100"])
+        #expect(shape.vipGroups.first?.preferred == "lb1")
+        #expect(shape.vipGroups.first?.handoverValue(for: "lb1") == -99, "priority 100 lowered to 1")
+        #expect(shape.fronts["web1"]?.map(\.balancer) == ["lb1", "lb2"])
+        #expect(shape.fronts["web1"]?.map(\.server) == ["web1", "web1"])
+        #expect(shape.probes["web1"]?.first?.command == "curl -fsS -m 2 -o /dev/null http://127.0.0.1:80/")
+        #expect(shape.probes["lb1"]?.first?.command.contains("grep -qE ':80$'") == true)
+        #expect(shape.probes["client"] == nil)
+        #expect(shape.conflict("lb1", "lb2") && shape.conflict("web1", "web2") && shape.conflict("lb1", "web2"))
+        #expect(!shape.conflict("client", "lb1"))
+    }
+
+    @Test func apacheTwinDrainsThroughTheBalancerManager() throws {
+        let shape = try Self.shape("lab-apache.yml")
+        let fronts = shape.fronts["backend1"] ?? []
+        #expect(fronts.map(\.balancer) == ["apache1", "apache2"])
+        #expect(fronts.allSatisfy { $0.drain == .apache && $0.balancerName == "mycluster" && $0.memberURL == "http://10.213.10.11:80" })
+    }
+
+    @Test func nopreemptHandsOverByAFault() throws {
+        let shape = try Self.shape("lab-keepalived.yml", extra: ["keepalived_nopreempt": .bool(true), "keepalived_state": .string("BACKUP")])
+        #expect(shape.vipGroups.first?.nopreempt == true)
+        #expect(shape.vipGroups.first?.handoverValue(for: "lb1") == -254)
+    }
+
+    @Test func peersAndBackendsNeverShareABatchAndHoldersGoLast() throws {
+        let shape = try Self.shape("lab-keepalived.yml")
+        let everyone: Set<String> = ["lb1", "lb2", "web1", "web2", "client"]
+        let plan = RolloutPlan.make(changing: ["lb1", "lb2", "web1", "web2", "client"], serving: everyone, holders: ["lb1"], shape: shape)
+        #expect(plan.batches == [["lb2", "client"], ["web1"], ["web2"], ["lb1"]])
+        for batch in plan.batches {
+            for a in batch { for b in batch where a != b { #expect(!shape.conflict(a, b), "\(a) and \(b) in one batch") } }
+        }
+    }
+
+    @Test func onlyTheChangingHostsAreBatched() throws {
+        let shape = try Self.shape("lab-keepalived.yml")
+        let plan = RolloutPlan.make(changing: ["web1", "web2"], serving: ["lb1", "lb2", "web1", "web2"], holders: ["lb1"], shape: shape)
+        #expect(plan.batches == [["web1"], ["web2"]])
+    }
+
+    @Test func hostsThatDoNotServeYetChangeTogether() throws {
+        let shape = try Self.shape("lab-keepalived.yml")
+        let plan = RolloutPlan.make(changing: ["lb1", "lb2", "web1", "web2", "client"], serving: [], holders: [], shape: shape)
+        #expect(plan.batches == [["lb1", "lb2", "web1", "web2", "client"]])
+        // One web server already serves, the other is new: still both at once (nothing to protect).
+        let mixed = RolloutPlan.make(changing: ["web1", "web2"], serving: ["web1"], holders: [], shape: shape)
+        #expect(mixed.batches == [["web1", "web2"]])
+    }
+
+    @Test func serialLimitsEachBatch() throws {
+        let shape = try Self.shape("lab-keepalived.yml")
+        let limit = RolloutPlan.Limit(hosts: ["lb1", "lb2", "web1", "web2", "client"], limit: 1)
+        let plan = RolloutPlan.make(changing: ["lb1", "web1", "client"], serving: [], holders: [], shape: shape, limits: [limit])
+        #expect(plan.batches == [["lb1"], ["web1"], ["client"]])
+        #expect(Serial(.string("50%"))?.limit(of: 5) == 2)
+        #expect(Serial(.string("10%"))?.limit(of: 5) == 1)
+        #expect(Serial(.int(0))?.limit(of: 5) == 5)
+        #expect(Serial(.string("lots")) == nil)
+    }
+
+    @Test func playsSetSerialAndMaxFailPercentage() throws {
+        let plays: Value = .list([.map(["hosts": .string("web"), "roles": .list([.string("web")]), "serial": .string("50%"), "max_fail_percentage": .int(20)]),
+                                  .map(["hosts": .string("lb"), "roles": .list([.string("haproxy")]), "serial": .int(1)])])
+        let playbook = try Playbook(plays, source: "inv.yml")
+        let (limits, maxFail) = try playbook.rollout { $0 == "web" ? ["w1", "w2", "w3", "w4"] : ["lb1", "lb2"] }
+        #expect(limits == [RolloutPlan.Limit(hosts: ["w1", "w2", "w3", "w4"], limit: 2), RolloutPlan.Limit(hosts: ["lb1", "lb2"], limit: 1)])
+        #expect(maxFail == 20)
+        let bad: Value = .list([.map(["hosts": .string("web"), "roles": .list([.string("web")]), "serial": .string("half"), "max_fail_percentage": .int(150)])])
+        let error = #expect(throws: LoadError.self) { try Playbook(bad, source: "inv.yml") }
+        #expect(error?.problems.count == 2)
+    }
+}
+
+@Suite struct TrafficControlTests {
+    static let stat = """
+        # pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight
+        web_frontend,FRONTEND,,,3,5,2000,90,,,,,,,,,,OPEN,
+        web_servers,web1,0,0,2,3,,50,,,,,,,,,,DRAIN,1
+        web_servers,web2,0,0,1,2,,40,,,,,,,,,,UP,1
+        web_servers,BACKEND,0,0,3,5,200,90,,,,,,,,,,UP,2
+        """
+
+    @Test func readsAServersSessionsAndStatus() {
+        #expect(TrafficControl.parseStat(Self.stat, server: "web1") == [.init(proxy: "web_servers", server: "web1", sessions: 2, status: "DRAIN")])
+        #expect(TrafficControl.parseStat(Self.stat, server: "web2").first?.status == "UP")
+        #expect(TrafficControl.parseStat(Self.stat, server: "web3").isEmpty)
+    }
+
+    @Test func handoverFallsBackToStoppingWhereTheConfigPredatesTheFile() {
+        let script = TrafficControl.writeHandover(-99, file: "/run/h", config: "/etc/keepalived/keepalived.conf", stop: "systemctl stop keepalived")
+        #expect(script == "if grep -qF /run/h /etc/keepalived/keepalived.conf; then printf '%s\\n' -99 > /run/h; else systemctl stop keepalived && exit 10; fi")
+        #expect(TrafficControl.writeHandover(0, file: "/run/h", config: "/c", stop: "s") == "printf '%s\\n' 0 > /run/h")
+    }
+
+    @Test func readsAnApacheMember() {
+        let html = """
+            <tr><td><a href="/balancer-manager?b=mycluster&amp;w=http://10.213.10.11:80&amp;nonce=x">http://10.213.10.11:80</a></td><td>backend1</td><td></td><td>1</td><td>0</td><td>Init Dis </td><td>0</td><td>12</td><td>3</td><td>0</td></tr>
+            """
+        let row = TrafficControl.parseApacheMember(html, member: "http://10.213.10.11:80")
+        #expect(row?.disabled == true)
+        #expect(row?.up == false)
+    }
+}
+
+@Suite struct RolloutSpecTests {
+    @Test func everyProblemOfARolloutFileAtOnce() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/rollout.yml"
+        try """
+            peer: x
+            vip: {address: keepalived_vip}
+            backends: {list: haproxy_backends, drain: nginx}
+            health:
+              - name: answers
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let error = #expect(throws: LoadError.self) { try RolloutSpec.load(path) }
+        let text = error?.description ?? ""
+        #expect(text.contains("rollout.yml:1:1: unknown key peer in rollout.yml (did you mean peers?)"), "\(text)")
+        #expect(text.contains("vip needs address and handover_file"))
+        #expect(text.contains("backends.drain is haproxy or apache"))
+        #expect(text.contains("a health probe needs name and command"))
+    }
+
+    @Test func interruptsMustNameATaskOrHandler() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let role = directory + "/demo"
+        try FileManager.default.createDirectory(atPath: role + "/tasks", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: role + "/meta", withIntermediateDirectories: true)
+        try "- name: app installed\n  apt: {name: app}\n".write(toFile: role + "/tasks/main.yml", atomically: true, encoding: .utf8)
+        try "interrupts: [app instaled]\n".write(toFile: role + "/meta/rollout.yml", atomically: true, encoding: .utf8)
+        let error = #expect(throws: LoadError.self) { try RoleLoader.load("demo", from: directory) }
+        #expect(error?.description.contains("interrupts names app instaled, which is no task or handler of role demo (did you mean app installed?)") == true,
+                "\(error?.description ?? "")")
+    }
+}
