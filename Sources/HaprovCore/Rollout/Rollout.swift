@@ -16,6 +16,7 @@ struct Rollout {
 
     /// Applies `changing` hosts with `apply`; returns every host's recap and whether the stack serves.
     func run(_ plan: RolloutPlan, changing: [String], apply: @escaping @Sendable (String) -> HostRecap) -> [String: HostRecap] {
+        if !options.allAtOnce { readyLeftovers(except: Set(changing)) }
         var recaps: [String: HostRecap] = [:]
         var failed: [String] = []
         for (index, batch) in plan.batches.enumerated() {
@@ -187,10 +188,16 @@ struct Rollout {
                     step(host, "drain", "on \(front.balancer): \(set?.stderrText.trimmingCharacters(in: .whitespacesAndNewlines) ?? "no answer")", start, false)
                     continue
                 }
+                var found = false
                 let idle = waitUntil(limit: 10) {
                     guard let page = try? balancer.run(TrafficControl.apacheStatus(balancer: name), stdin: nil, timeout: .seconds(10)),
                           let row = TrafficControl.parseApacheMember(page.stdoutText, member: member) else { return true }
+                    found = row.disabled
                     return row.busy == 0
+                }
+                guard found else {
+                    step(host, "drain", "\(member) is not disabled in \(name) on \(front.balancer): balancer-manager does not show it", start, false)
+                    continue
                 }
                 step(host, "drain", "\(member) disabled in \(name) on \(front.balancer)" + (idle ? "" : " (requests still busy after 10 s)"), start, true)
             }
@@ -224,6 +231,24 @@ struct Rollout {
             }
         }
         return nil
+    }
+
+    /// A serving backend left drained on a balancer by an earlier run that stopped (it failed
+    /// there, or haprov was killed) is put back, so that it cannot stay out while its peer is
+    /// drained in turn.
+    private func readyLeftovers(except changing: Set<String>) {
+        let backends = shape.fronts.keys.filter { serving.contains($0) && !changing.contains($0) }.sorted()
+        _ = Parallel.map(backends) { host in
+            for front in shape.fronts[host] ?? [] where front.drain == .haproxy {
+                guard let socket = front.socket, let balancer = transports[front.balancer],
+                      let stat = try? balancer.run(TrafficControl.haproxyStat(socket: socket), stdin: nil, timeout: .seconds(10)), stat.succeeded,
+                      TrafficControl.parseStat(stat.stdoutText, server: front.server).contains(where: { $0.status == "DRAIN" || $0.status.hasPrefix("MAINT") })
+                else { continue }
+                let start = Date()
+                let set = try? balancer.run(TrafficControl.haproxySetState(socket: socket, server: front.server, state: "ready"), stdin: nil, timeout: .seconds(10))
+                step(host, "ready", "\(front.server) was left drained on \(front.balancer) by an earlier run; it serves, so it is back", start, set?.succeeded == true)
+            }
+        }
     }
 
     // MARK: Health

@@ -133,7 +133,8 @@ public struct StackShape: Sendable {
             let port = fields["port"]?.plainString ?? "80"
             fronts[host, default: []].append(Front(balancer: balancer, server: name, drain: backends.drain, socket: backends.socket,
                                                    balancerName: text(balancer, backends.balancerVariable),
-                                                   memberURL: "http://\(address):\(port)"))
+                                                   // Apache names a worker without the default port.
+                                                   memberURL: port == "80" ? "http://\(address)" : "http://\(address):\(port)"))
         }
     }
 

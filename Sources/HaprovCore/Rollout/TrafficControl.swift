@@ -100,7 +100,8 @@ public enum TrafficControl {
         let row = rest[..<(rest.range(of: "</tr>")?.lowerBound ?? rest.endIndex)]
         let cells = row.components(separatedBy: "<td>").dropFirst().map { $0.components(separatedBy: "</td>")[0] }
         let status = cells.first { $0.contains("Init") || $0.contains("Ok") || $0.contains("Dis") || $0.contains("Err") } ?? ""
-        let busy = cells.count > 8 ? Int(cells[8].trimmingCharacters(in: .whitespaces)) ?? 0 : 0
+        // Columns after the URL: route, redirect, factor, set, status, elected, busy, ...
+        let busy = cells.count > 6 ? Int(cells[6].trimmingCharacters(in: .whitespaces)) ?? 0 : 0
         return (status.contains("Dis"), busy, status.contains("Ok") && !status.contains("Dis") && !status.contains("Err"))
     }
 }

@@ -40,7 +40,7 @@ import Testing
         let shape = try Self.shape("lab-apache.yml")
         let fronts = shape.fronts["backend1"] ?? []
         #expect(fronts.map(\.balancer) == ["apache1", "apache2"])
-        #expect(fronts.allSatisfy { $0.drain == .apache && $0.balancerName == "mycluster" && $0.memberURL == "http://10.213.10.11:80" })
+        #expect(fronts.allSatisfy { $0.drain == .apache && $0.balancerName == "mycluster" && $0.memberURL == "http://10.213.10.11" })
     }
 
     @Test func nopreemptHandsOverByAFault() throws {
@@ -121,11 +121,13 @@ import Testing
 
     @Test func readsAnApacheMember() {
         let html = """
-            <tr><td><a href="/balancer-manager?b=mycluster&amp;w=http://10.213.10.11:80&amp;nonce=x">http://10.213.10.11:80</a></td><td>backend1</td><td></td><td>1</td><td>0</td><td>Init Dis </td><td>0</td><td>12</td><td>3</td><td>0</td></tr>
+            <tr><td><a href="/balancer-manager?b=mycluster&amp;w=http://10.213.10.11&amp;nonce=">http://10.213.10.11</a></td><td>backend1</td><td></td><td>1.00</td><td>0</td><td>Init Dis </td><td>539</td><td>2</td><td>0</td><td> 96K</td><td> 24K</td></tr>
             """
-        let row = TrafficControl.parseApacheMember(html, member: "http://10.213.10.11:80")
+        let row = TrafficControl.parseApacheMember(html, member: "http://10.213.10.11")
         #expect(row?.disabled == true)
+        #expect(row?.busy == 2)
         #expect(row?.up == false)
+        #expect(TrafficControl.parseApacheMember(html, member: "http://10.213.10.12") == nil)
     }
 }
 
