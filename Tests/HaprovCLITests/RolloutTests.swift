@@ -116,6 +116,7 @@ import Testing
         let restartLine = output.range(of: "lb1    changed  handler keepalived | reload keepalived")
         #expect(handover != nil && restartLine != nil && handover!.lowerBound < restartLine!.lowerBound, "\(output)")
         #expect(output.contains("lb1    takeback VIP \(vip) back on lb1"), "\(output)")
+        #expect(!output.contains("by a fault"), "the peer preempts the lowered priority: the holder keeps the VIP until then\n\(output)")
         try StackTests.haprov(["check", path, "-e", "keepalived_advert_int=3"])
         try StackTests.haprov(["apply", "--no-test", path])
 

@@ -73,7 +73,10 @@ struct EngineRunOptions: ParsableArguments {
             throw ValidationError("\(error)")
         }
         let engine = Engine(factory: SSHTransportFactory(), reporter: reporter(), options: options)
-        return (loaded, jobs, engine.run(jobs))
+        // With --limit, the other hosts are reached (never changed) to drain a backend or find the VIP.
+        let context = inventory.limit == nil || check ? [] : JobBuilder.context(inventory: loaded, except: Set(hosts), options: inventory,
+                                                                                 rolesPath: rolesPath, extraVariables: try extraVariables())
+        return (loaded, jobs, engine.run(jobs, context: context))
     }
 
     func engineOptions(check: Bool, forks: Int?, topLevelTemplates: String?) -> EngineOptions {
@@ -116,6 +119,23 @@ enum ProjectPaths {
 
 /// Turns an inventory into host jobs: plays resolved, roles loaded, connection specs built.
 enum JobBuilder {
+    /// Jobs of the hosts outside `except` whose connection can be built (nothing is reported:
+    /// they are only reached when a rollout needs them).
+    static func context(inventory: Inventory, except: Set<String>, options: InventoryOptions, rolesPath: String?,
+                        extraVariables: [String: Value]) -> [HostJob] {
+        guard let roles = ProjectPaths.find("Roles", inventory: inventory.path, explicit: rolesPath),
+              let playbook = try? Playbook(inventory.groupVariables("all")[Playbook.variable], source: inventory.path),
+              let loaded = try? RoleLoader.load(playbook.roleNames, from: roles),
+              let rolesOfHost = try? playbook.roles(select: { try inventory.select(limit: $0) }),
+              let everyone = try? inventory.select(limit: nil) else { return [] }
+        let byName = Dictionary(uniqueKeysWithValues: loaded.map { ($0.name, $0) })
+        return everyone.filter { !except.contains($0) }.compactMap { host in
+            guard let spec = try? inventory.connectionSpec(for: host, defaults: options.connectionDefaults) else { return nil }
+            return HostJob(name: host, connection: spec, roles: (rolesOfHost[host] ?? []).compactMap { byName[$0] },
+                           variables: inventory.variables(for: host).merging(extraVariables) { _, extra in extra })
+        }
+    }
+
     static func jobs(inventory: Inventory, hosts: [String], options: InventoryOptions, rolesPath: String?, extraVariables: [String: Value] = [:]) throws -> [HostJob] {
         guard let roles = ProjectPaths.find("Roles", inventory: inventory.path, explicit: rolesPath) else {
             Console.error("no Roles folder found for \(inventory.path); looked in: \(ProjectPaths.candidates("Roles", inventory: inventory.path).joined(separator: ", ")) (fix: --roles-path DIR)")

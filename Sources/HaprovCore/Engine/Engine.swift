@@ -72,9 +72,11 @@ public struct Engine: Sendable {
         self.options = options
     }
 
-    public func run(_ jobs: [HostJob]) -> RunSummary {
+    /// Runs `jobs`; `context` holds the inventory's other hosts (outside `--limit`), which a
+    /// rollout reaches to drain a backend or ask who holds a VIP, and never changes.
+    public func run(_ jobs: [HostJob], context: [HostJob] = []) -> RunSummary {
         reporter.report(.started(hosts: jobs.map(\.name), check: options.check))
-        let summary = options.check ? plan(jobs) : rollOut(jobs)
+        let summary = options.check ? plan(jobs) : rollOut(jobs, context: context)
         reporter.report(.finished(summary.recaps))
         return summary
     }
@@ -89,8 +91,10 @@ public struct Engine: Sendable {
 
     /// Apply: every host prepared at once (connection, facts, health probes in one round trip);
     /// hosts with nothing to change finish at once, the others roll out by the stack's shape.
-    private func rollOut(_ jobs: [HostJob]) -> RunSummary {
-        let shape = Self.shape(of: jobs)
+    private func rollOut(_ jobs: [HostJob], context: [HostJob]) -> RunSummary {
+        let inRun = Set(jobs.map(\.name))
+        let others = context.filter { !inRun.contains($0.name) }
+        let shape = Self.shape(of: jobs + others)
         if !shape.problems.isEmpty {
             for problem in shape.problems {
                 reporter.report(.task(TaskResult(host: problem.split(separator: ":").first.map(String.init) ?? "-", role: "rollout", task: "health probes",
@@ -100,7 +104,7 @@ public struct Engine: Sendable {
         }
         let runners = Dictionary(uniqueKeysWithValues: jobs.map { ($0.name, HostRunner(job: $0, factory: factory, reporter: reporter, options: options)) })
         let prepared = Parallel.map(jobs, width: options.forks) { job in
-            runners[job.name]!.prepare(extraQueries: (shape.probes[job.name] ?? []).map(Self.probeQuery))
+            runners[job.name]!.prepare(extraQueries: Self.rolloutQueries(job.name, shape: shape))
         }
         var recaps: [String: HostRecap] = [:]
         var hosts: [String: PreparedHost] = [:]
@@ -132,9 +136,15 @@ public struct Engine: Sendable {
         // Nothing to change: these hosts only confirm their state, all at once.
         let quiet = Parallel.map(unchanged, width: options.forks) { runners[$0]!.apply(ready[$0]!) }
         for (name, recap) in zip(unchanged, quiet) { recaps[name] = recap }
-        let transports = ready.mapValues(\.transport)
+        let transports = HostTransports(factory: factory, prepared: ready.mapValues(\.transport),
+                                        context: Dictionary(uniqueKeysWithValues: others.map { ($0.name, $0.connection) }))
+        defer { transports.closeOpened() }
+        let observed = ready.mapValues { host in
+            RolloutObservation(stat: host.facts.outputs[Self.statKey].flatMap { $0.exitStatus == 0 ? $0.text : nil },
+                               handover: host.facts.outputs[Self.handoverKey].flatMap { Int($0.text.trimmingCharacters(in: .whitespacesAndNewlines)) })
+        }
         let rollout = Rollout(shape: shape, options: options.rollout, reporter: reporter, transports: transports,
-                              serving: serving, previews: previews)
+                              serving: serving, previews: previews, observed: observed)
         let applied = rollout.run(plan, changing: changing) { name in runners[name]!.apply(ready[name]!) }
         recaps.merge(applied) { _, new in new }
         for name in changing where recaps[name] == nil {
@@ -157,6 +167,22 @@ public struct Engine: Sendable {
         }
         return StackShape.from(hosts: jobs.map(\.name), roles: Dictionary(uniqueKeysWithValues: jobs.map { ($0.name, $0.roles) }),
                                variables: variables, renderer: renderer)
+    }
+
+    static let statKey = "rollout:haproxy-stat"
+    static let handoverKey = "rollout:vip-handover"
+
+    /// What the rollout reads in the first round trip: the health probes, and where an earlier
+    /// run that stopped may have left traffic away (servers drained on a balancer, a VIP handed over).
+    static func rolloutQueries(_ host: String, shape: StackShape) -> [FactQuery] {
+        var queries = (shape.probes[host] ?? []).map(probeQuery)
+        if let socket = shape.fronts.values.joined().first(where: { $0.balancer == host && $0.drain == .haproxy })?.socket {
+            queries.append(FactQuery(key: statKey, command: TrafficControl.haproxyStat(socket: socket)))
+        }
+        if let group = shape.vipGroup(of: host) {
+            queries.append(FactQuery(key: handoverKey, command: TrafficControl.readHandover(file: group.handoverFile)))
+        }
+        return queries
     }
 
     static func probeQuery(_ probe: StackShape.Probe) -> FactQuery {

@@ -100,7 +100,9 @@ public struct AptModule: Module {
                 guard stale, updateCache, cacheValidTime != nil || packages.isEmpty else { return Plan() }
                 return Plan([Change(summary: "refresh the package cache", script: update, slow: true)])
             }
-            let install = "\(apt) install \(recommends ? "" : "--no-install-recommends ")\(Shell.join(wanted))"
+            // A pinned version is what the inventory asks for, even below the installed one.
+            let downgrades = wanted.contains { Self.parts($0).version != nil } ? "--allow-downgrades " : ""
+            let install = "\(apt) install \(recommends ? "" : "--no-install-recommends ")\(downgrades)\(Shell.join(wanted))"
             // A package the cache does not know yet needs a refresh even if the cache is young.
             let script = stale ? "\(update) && \(install)" : "\(install) || { \(update) && \(install); }"
             return Plan([Change(summary: "install \(wanted.joined(separator: ", "))", script: script, slow: true, touches: [.packages])])

@@ -8,15 +8,17 @@ struct Rollout {
     let shape: StackShape
     let options: RolloutOptions
     let reporter: any Reporter
-    /// Open transports of every prepared host (balancers and peers are reached through them).
-    let transports: [String: any Transport]
+    /// Every host's transport: balancers and peers are reached through them, in the run or not.
+    let transports: HostTransports
     /// Hosts whose service answered before anything changed.
     let serving: Set<String>
     let previews: [String: ChangePreview]
+    /// What the first round trip saw of the traffic state, per host in the run.
+    let observed: [String: RolloutObservation]
 
     /// Applies `changing` hosts with `apply`; returns every host's recap and whether the stack serves.
     func run(_ plan: RolloutPlan, changing: [String], apply: @escaping @Sendable (String) -> HostRecap) -> [String: HostRecap] {
-        if !options.allAtOnce { readyLeftovers(except: Set(changing)) }
+        if !options.allAtOnce { undoLeftovers(except: Set(changing)) }
         var recaps: [String: HostRecap] = [:]
         var failed: [String] = []
         for (index, batch) in plan.batches.enumerated() {
@@ -99,9 +101,9 @@ struct Rollout {
         return found.compactMap { $0 }
     }
 
-    /// Lowers the holder's priority until a peer holds the VIP alone; a peer that does not
-    /// take it within a few adverts (it may not preempt, or its advert interval differs while a
-    /// change rolls out) gets it by a fault of the holder, which steps down at once.
+    /// Lowers the holder's priority until a peer holds the VIP alone (the holder keeps it until
+    /// then: no gap); a peer that does not take it within its master-down interval gets it by a
+    /// fault of the holder, which steps down at once.
     private func handover(_ host: String, _ group: StackShape.VIPGroup) -> Bool {
         let start = Date()
         let transport = transports[host]
@@ -117,7 +119,7 @@ struct Rollout {
             how = " (its running config predates the hand-over file: keepalived stopped instead)"
             done = waitUntil(moved)
         } else {
-            done = waitUntil(limit: first == -254 ? nil : 6, moved)
+            done = waitUntil(limit: first == -254 ? nil : group.preemptSeconds, moved)
             if !done, first != -254 {
                 how = " (by a fault: the peer did not preempt a lower priority)"
                 _ = write(-254)
@@ -164,7 +166,7 @@ struct Rollout {
         var drained: [StackShape.Front] = []
         for front in shape.fronts[host] ?? [] {
             guard let balancer = transports[front.balancer] else {
-                step(host, "drain", "\(front.balancer) is not in this run: not drained there", Date(), false)
+                step(host, "drain", "\(front.balancer) cannot be reached: not drained there", Date(), false)
                 continue
             }
             let start = Date()
@@ -233,22 +235,35 @@ struct Rollout {
         return nil
     }
 
-    /// A serving backend left drained on a balancer by an earlier run that stopped (it failed
-    /// there, or haprov was killed) is put back, so that it cannot stay out while its peer is
-    /// drained in turn.
-    private func readyLeftovers(except changing: Set<String>) {
-        let backends = shape.fronts.keys.filter { serving.contains($0) && !changing.contains($0) }.sorted()
-        _ = Parallel.map(backends) { host in
+    /// Traffic an earlier run left away (it stopped on a failure, or haprov was killed): a
+    /// serving backend still drained on a balancer is put back, so that it cannot stay out while
+    /// its peer is drained in turn; a node still handing its VIP over takes part again. Read
+    /// from the first round trip: nothing to undo costs no round trip.
+    private func undoLeftovers(except changing: Set<String>) {
+        var work: [@Sendable () -> Void] = []
+        for host in shape.fronts.keys.sorted() where serving.contains(host) && !changing.contains(host) {
             for front in shape.fronts[host] ?? [] where front.drain == .haproxy {
-                guard let socket = front.socket, let balancer = transports[front.balancer],
-                      let stat = try? balancer.run(TrafficControl.haproxyStat(socket: socket), stdin: nil, timeout: .seconds(10)), stat.succeeded,
-                      TrafficControl.parseStat(stat.stdoutText, server: front.server).contains(where: { $0.status == "DRAIN" || $0.status.hasPrefix("MAINT") })
+                guard let socket = front.socket, let stat = observed[front.balancer]?.stat,
+                      TrafficControl.parseStat(stat, server: front.server).contains(where: { $0.status == "DRAIN" || $0.status.hasPrefix("MAINT") })
                 else { continue }
-                let start = Date()
-                let set = try? balancer.run(TrafficControl.haproxySetState(socket: socket, server: front.server, state: "ready"), stdin: nil, timeout: .seconds(10))
-                step(host, "ready", "\(front.server) was left drained on \(front.balancer) by an earlier run; it serves, so it is back", start, set?.succeeded == true)
+                work.append({
+                    let start = Date()
+                    let set = try? transports[front.balancer]?.run(TrafficControl.haproxySetState(socket: socket, server: front.server, state: "ready"), stdin: nil, timeout: .seconds(10))
+                    step(host, "ready", "\(front.server) was left drained on \(front.balancer) by an earlier run; it serves, so it is back", start, set?.succeeded == true)
+                })
             }
         }
+        for group in shape.vipGroups {
+            for host in group.hosts where (observed[host]?.handover ?? 0) != 0 {
+                work.append({
+                    let start = Date()
+                    let set = try? transports[host]?.run(TrafficControl.writeHandover(0, file: group.handoverFile), stdin: nil, timeout: .seconds(10))
+                    step(host, "takeback", "a hand-over of the VIP \(group.vip) left by an earlier run is undone", start, set?.succeeded == true)
+                })
+            }
+        }
+        let jobs = work
+        _ = Parallel.map(Array(jobs.indices)) { jobs[$0]() }
     }
 
     // MARK: Health
@@ -284,4 +299,12 @@ struct Rollout {
     private func step(_ host: String, _ action: String, _ detail: String, _ start: Date, _ ok: Bool) {
         reporter.report(.rollout(.step(RolloutStep(host: host, action: action, detail: detail, seconds: Date().timeIntervalSince(start), ok: ok))))
     }
+}
+
+/// The traffic state a host showed in the first round trip.
+struct RolloutObservation: Sendable {
+    /// HAProxy's `show stat` (balancers).
+    var stat: String?
+    /// The VIP hand-over value (VRRP peers); 0 when none is in progress.
+    var handover: Int?
 }

@@ -31,6 +31,8 @@ public struct RolloutSpec: Sendable, Equatable {
         /// Variables giving a node's VRRP priority and whether the peers preempt.
         public var priorityVariable: String?
         public var nopreemptVariable: String?
+        /// The advertisement interval (seconds): a peer takes over within three of them.
+        public var advertIntervalVariable: String?
         /// The config that must name `handoverFile` for the hand-over to work; where the running
         /// config does not yet, the service is stopped instead (`stop`).
         public var configFile: String?
@@ -92,10 +94,11 @@ public struct RolloutSpec: Sendable, Equatable {
             case "peers":
                 spec.peers = text(value, "peers (the variable whose value groups redundant hosts)")
             case "vip":
-                let f = fields(value, allowed: ["address", "handover_file", "priority", "nopreempt", "config_file", "stop"], "vip")
+                let f = fields(value, allowed: ["address", "handover_file", "priority", "nopreempt", "advert_int", "config_file", "stop"], "vip")
                 if let a = f["address"].flatMap({ text($0, "vip.address") }), let h = f["handover_file"].flatMap({ text($0, "vip.handover_file") }) {
                     spec.vip = VIP(addressVariable: a, handoverFile: h, priorityVariable: f["priority"].flatMap { text($0, "vip.priority") },
                                    nopreemptVariable: f["nopreempt"].flatMap { text($0, "vip.nopreempt") },
+                                   advertIntervalVariable: f["advert_int"].flatMap { text($0, "vip.advert_int") },
                                    configFile: f["config_file"].flatMap { text($0, "vip.config_file") }, stop: f["stop"].flatMap { text($0, "vip.stop") })
                 } else if f["address"] == nil || f["handover_file"] == nil {
                     problems.append(LoadProblem(location: document.location(value), message: "vip needs address and handover_file"))

@@ -15,10 +15,17 @@ public struct StackShape: Sendable {
         public var vip: String
         public var hosts: [String]
         public var priorities: [String: Int]
+        public var advertIntervals: [String: Double] = [:]
         public var nopreempt: Bool
         public var handoverFile: String
         public var configFile: String?
         public var stop: String?
+
+        /// How long a peer may take to preempt a holder whose priority dropped: its master-down
+        /// interval (three adverts plus skew) at the slowest advert interval of the group, plus margin.
+        public var preemptSeconds: Double {
+            3 * (advertIntervals.values.max() ?? 1) + 3
+        }
 
         /// The node that should hold the VIP when every peer is healthy (highest priority).
         public var preferred: String? {
@@ -96,6 +103,7 @@ public struct StackShape: Sendable {
                                                             configFile: vip.configFile, stop: vip.stop)
                     group.hosts.append(host)
                     group.priorities[host] = text(host, vip.priorityVariable).flatMap { Int($0) }
+                    group.advertIntervals[host] = text(host, vip.advertIntervalVariable).flatMap { Double($0) }
                     if variables[host]?[vip.nopreemptVariable ?? ""] == .bool(true) { group.nopreempt = true }
                     vipGroups[bare] = group
                 }

@@ -79,11 +79,16 @@ public enum TrafficControl {
     // MARK: Apache balancer-manager
 
     /// Disables (or enables) a member in Apache's balancer through balancer-manager on 127.0.0.1.
+    /// Apache takes the change only with the balancer's nonce (read from its page) and a Referer
+    /// naming the server asked.
     public static func apacheSetMember(balancer: String, member: String, disabled: Bool) -> String {
-        let form = "b=\(balancer)&w=\(member)&w_status_D=\(disabled ? 1 : 0)"
+        let page = Shell.quote("http://127.0.0.1/balancer-manager?b=\(balancer)")
+        let form = "b=\(balancer)&w=\(member)&w_status_D=\(disabled ? 1 : 0)&nonce="
         return """
             systemctl is-active -q apache2 || exit 0
-            code=$(curl -s -o /dev/null -w '%{http_code}' -m 5 -H 'Referer: http://127.0.0.1/balancer-manager' --data \(Shell.quote(form)) http://127.0.0.1/balancer-manager)
+            nonce=$(curl -s -m 5 \(page) | grep -o 'nonce=[0-9a-f-]*' | head -n 1 | cut -d= -f2)
+            [ -n "$nonce" ] || { echo "balancer-manager shows no nonce for \(balancer)" >&2; exit 1; }
+            code=$(curl -s -o /dev/null -w '%{http_code}' -m 5 -H 'Referer: http://127.0.0.1/balancer-manager' --data \(Shell.quote(form))"$nonce" http://127.0.0.1/balancer-manager)
             [ "$code" = 200 ] || { echo "balancer-manager answered HTTP $code" >&2; exit 1; }
             """
     }
