@@ -24,7 +24,7 @@ public struct StackShape: Sendable {
         /// How long a peer may take to preempt a holder whose priority dropped: its master-down
         /// interval (three adverts plus skew) at the slowest advert interval of the group, plus margin.
         public var preemptSeconds: Double {
-            3 * (advertIntervals.values.max() ?? 1) + 3
+            3 * (advertIntervals.values.max() ?? 1) + 1.5
         }
 
         /// The node that should hold the VIP when every peer is healthy (highest priority).
