@@ -24,9 +24,10 @@ struct ApplyCommand: ParsableCommand {
     func run() throws {
         let (loaded, jobs, summary) = try engineOptions.runEngine(inventory, check: check)
         if !summary.succeeded { throw ExitCode(HaprovExit.failure) }
-        // Smoke tests need the whole stack: only when no --limit narrowed the run.
-        let stack = Set(jobs.flatMap { $0.roles.map(\.name) })
-        if !check, !noTest, inventory.limit == nil, stack.contains("web"), !stack.isDisjoint(with: ["haproxy", "apache_balancer"]) {
+        // Smoke tests need the whole stack: only when no --limit narrowed the run, and when the
+        // hosts' roles declare a front and backends to test (meta/smoke.yml).
+        let declared = jobs.flatMap(\.roles).compactMap(\.smoke)
+        if !check, !noTest, inventory.limit == nil, declared.contains(where: { $0.front != nil }), declared.contains(where: { $0.backend != nil }) {
             StandardOutput.out.write("\n")
             if try !SmokeSession.run(jobs: jobs, inventoryPath: loaded.path, reportPath: report) {
                 throw ExitCode(HaprovExit.failure)

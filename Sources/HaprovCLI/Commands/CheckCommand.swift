@@ -24,8 +24,7 @@ struct CheckCommand: ParsableCommand {
     /// balancer of the stack was selected: with --limit the answer would be partial. Read from
     /// the addresses each host reported in the run's first round trip.
     func checkVIP(_ jobs: [HostJob], summary: RunSummary) -> Bool {
-        guard jobs.contains(where: { $0.roles.contains { $0.name == "keepalived" } }),
-              let topology = try? SmokeSession.topology(jobs) else { return true }
+        guard let topology = try? SmokeSession.topology(jobs), topology.vip != nil else { return true }
         let addresses = summary.hostFacts.mapValues { facts -> [String] in
             guard case .list(let items)? = facts["ansible_all_ipv4_addresses"] else { return [] }
             return items.compactMap { if case .string(let address) = $0 { address } else { nil } }

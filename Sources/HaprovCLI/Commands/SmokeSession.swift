@@ -23,13 +23,12 @@ enum SmokeSession {
     static func topology(_ jobs: [HostJob]) throws -> SmokeTopology {
         let renderer = TemplateRenderer()
         var variables: [String: [String: Value]] = [:]
-        var roles: [String: [String]] = [:]
         for job in jobs {
             let defaults = job.roles.reduce(into: [String: Value]()) { merged, role in merged.merge(role.defaults) { _, new in new } }
             variables[job.name] = renderer.resolveVariables(defaults.merging(job.variables) { _, host in host })
-            roles[job.name] = job.roles.map(\.name)
         }
-        return try SmokeTopology.from(hosts: jobs.map(\.name), variables: variables, roles: roles)
+        return try SmokeTopology.from(hosts: jobs.map(\.name), roles: Dictionary(uniqueKeysWithValues: jobs.map { ($0.name, $0.roles) }),
+                                      variables: variables, renderer: renderer)
     }
 
     static func runTests(_ topology: SmokeTopology, pool: TransportPool, inventoryPath: String, reportPath: String?, output: TextOutput) -> Bool {

@@ -21,7 +21,7 @@ struct EngineRunOptions: ParsableArguments {
         var variables: [String: Value] = [:]
         for item in extraVars {
             guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
-                throw ValidationError("-e \(item): give NAME=VALUE, e.g. -e haproxy_balance=leastconn")
+                throw ValidationError("-e \(item): give NAME=VALUE, e.g. -e http_port=8080")
             }
             let name = String(item[..<equals]), text = String(item[item.index(after: equals)...])
             guard name.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil else {

@@ -50,8 +50,12 @@ public enum RoleLoader {
                                             fix: Suggest.nearest(name, in: Array(known)).map { "did you mean \($0)?" }))
             }
         }
+        var smoke: SmokeSpec?
+        if let path = mainFile(directory + "/meta", names: ["smoke.yml", "smoke.yaml"]) {
+            smoke = collect(&problems) { try SmokeSpec.load(path) }
+        }
         if !problems.isEmpty { throw LoadError(problems: problems) }
-        return Role(name: name, directory: directory, tasks: tasks, handlers: handlers, defaults: defaults, rollout: rollout)
+        return Role(name: name, directory: directory, tasks: tasks, handlers: handlers, defaults: defaults, rollout: rollout, smoke: smoke)
     }
 
     private static func collect<T>(_ problems: inout [LoadProblem], _ body: () throws -> T) -> T? {

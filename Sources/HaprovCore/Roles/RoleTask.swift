@@ -42,6 +42,8 @@ public struct Role: Sendable {
     public var defaults: [String: Value]
     /// How to change this role's hosts without dropping a request (`meta/rollout.yml`).
     public var rollout: RolloutSpec? = nil
+    /// What the smoke tests run against on this role's hosts (`meta/smoke.yml`).
+    public var smoke: SmokeSpec? = nil
 
     /// Where `template` and `copy` look for `src`: the role's own folders first.
     public func searchPaths(topLevelTemplates: String?) -> [String] {

@@ -36,51 +36,76 @@ public struct SmokeTopology: Sendable {
     public var statsUser: String?
     public var statsPassword: String?
 
-    /// Builds the topology from per-host variables and the roles each host runs.
-    public static func from(hosts: [String], variables: [String: [String: Value]], roles: [String: [String]]) throws -> SmokeTopology {
-        func text(_ host: String, _ key: String) -> String? { variables[host]?[key]?.plainString }
-        let webs = hosts.filter { roles[$0]?.contains("web") == true }
-        let balancers = hosts.filter { (roles[$0] ?? []).contains { ["haproxy", "apache_balancer"].contains($0) } }
-        guard !webs.isEmpty else { throw SmokeError("no host runs the web role: nothing to test") }
-        guard let firstBalancer = balancers.first else { throw SmokeError("no host runs haproxy or apache_balancer: nothing to test") }
-        let usesKeepalived = balancers.contains { roles[$0]?.contains("keepalived") == true }
-        let vip = usesKeepalived ? text(firstBalancer, "keepalived_vip").map { String($0.split(separator: "/")[0]) } : nil
-        if usesKeepalived, vip?.isEmpty != false { throw SmokeError("keepalived runs but keepalived_vip is not set") }
-        let clients = hosts.filter { variables[$0]?["group_names"]?.stringList.contains("clients") == true }
-        let client = clients.first ?? firstBalancer
-        let usesApache = roles[firstBalancer]?.contains("apache_balancer") == true
-        let mode = text(firstBalancer, "haproxy_mode") ?? "http"
-        let balance = usesApache ? (text(firstBalancer, "apache_balancer_lbmethod") ?? "byrequests") : (text(firstBalancer, "haproxy_balance") ?? "roundrobin")
-        let front = vip ?? text(firstBalancer, "ansible_host") ?? firstBalancer
-        let statsEnabled = !usesApache && (variables[firstBalancer]?["haproxy_stats"].map { $0 != .bool(false) } ?? true)
-        let statsPort = text(firstBalancer, "haproxy_stats_port") ?? "8404"
-        let statsURI = text(firstBalancer, "haproxy_stats_uri") ?? "/stats"
+    /// The inventory variable naming the host or group requests are sent from.
+    public static let clientVariable = "haprov_smoke_client"
+
+    /// Builds the topology from what the hosts' roles declare (`meta/smoke.yml`, and the VIP of
+    /// `meta/rollout.yml`), rendered with each host's variables (role defaults under host variables).
+    public static func from(hosts: [String], roles: [String: [Role]], variables: [String: [String: Value]],
+                            renderer: TemplateRenderer = TemplateRenderer()) throws -> SmokeTopology {
+        func scope(_ host: String) -> [String: Value] {
+            var vars = variables[host] ?? [:]
+            if vars["ansible_host"] == nil { vars["ansible_host"] = .string(host) }
+            return vars
+        }
+        func render(_ host: String, _ template: String, _ role: Role, _ what: String) throws -> String {
+            do { return try renderer.render(template, name: "\(role.directory)/meta/smoke.yml: \(what)", variables: scope(host)) } catch {
+                throw SmokeError("\(host): \(error)")
+            }
+        }
+        func holds(_ host: String, _ condition: String?, _ role: Role) throws -> Bool {
+            guard let condition else { return false }
+            do { return try renderer.evaluate(condition: condition, name: "\(role.directory)/meta/smoke.yml", variables: scope(host)) } catch {
+                throw SmokeError("\(host): \(error)")
+            }
+        }
+        func declaring<T>(_ host: String, _ part: (SmokeSpec) -> T?) -> (Role, T)? {
+            for role in roles[host] ?? [] { if let spec = role.smoke, let value = part(spec) { return (role, value) } }
+            return nil
+        }
+        let backends = hosts.compactMap { host in declaring(host, \.backend).map { (host, $0.0, $0.1) } }
+        let fronts = hosts.compactMap { host in declaring(host, \.front).map { (host, $0.0, $0.1) } }
+        guard !backends.isEmpty else { throw SmokeError("no role of these hosts declares a smoke backend (meta/smoke.yml backend:): nothing to test") }
+        guard let (firstFront, frontRole, front) = fronts.first else {
+            throw SmokeError("no role of these hosts declares a smoke front (meta/smoke.yml front:): nothing to test")
+        }
+        // The VIP the front hosts share, as their roles declare it for rollouts.
+        let vipRole = roles[firstFront]?.first { $0.rollout?.vip != nil }
+        let vipSpec = vipRole?.rollout?.vip
+        var vip: String?
+        if let vipSpec, let role = vipRole {
+            let address = scope(firstFront)[vipSpec.addressVariable]?.plainString ?? ""
+            guard !address.isEmpty else { throw SmokeError("\(role.name) runs on \(firstFront) but \(vipSpec.addressVariable) is not set") }
+            vip = String(address.split(separator: "/")[0])
+        }
+        let priority = { (host: String) -> Int in vipSpec?.priorityVariable.flatMap { scope(host)[$0]?.plainString }.flatMap { Int($0) } ?? 0 }
+        let master = vip == nil ? nil : fronts.map(\.0).max { (priority($0), $1) < (priority($1), $0) }
+        // Requests come from the inventory's client host or group, else from the first front host.
+        let clientPattern = scope(firstFront)[clientVariable]?.plainString ?? "clients"
+        let client = hosts.first { $0 == clientPattern } ?? hosts.first { variables[$0]?["group_names"]?.stringList.contains(clientPattern) == true } ?? firstFront
+        let stats = try front.statsURL.flatMap { url -> (String, String?, String?)? in
+            guard try front.statsWhen.map({ try holds(firstFront, $0, frontRole) }) ?? true else { return nil }
+            return (try render(firstFront, url, frontRole, "stats url"),
+                    try front.statsUser.map { try render(firstFront, $0, frontRole, "stats user") },
+                    try front.statsPassword.map { try render(firstFront, $0, frontRole, "stats password") })
+        }
         return SmokeTopology(
-            front: front,
-            frontPort: 80,
+            front: vip ?? scope(firstFront)["ansible_host"]?.plainString ?? firstFront,
+            frontPort: Int(try render(firstFront, front.port, frontRole, "port")) ?? 80,
             client: client,
-            clientAddress: text(client, "ansible_host"),
-            webServers: webs.map { host in
-                let server = text(host, "web_server") ?? "flask"
-                let runtime = text(host, "web_runtime") ?? "systemd"
-                let unit = server == "apache" ? "apache2" : "haprov-web"
-                let dir = text(host, "web_app_dir") ?? "/opt/haprov-web"
-                // The web role's own compose command (its defaults are in these variables).
-                let compose = text(host, "web_compose") ?? "docker compose"
-                let stop = runtime == "docker" && server == "flask" ? "cd \(Shell.quote(dir)) && \(compose) stop" : "systemctl stop \(unit)"
-                let start = runtime == "docker" && server == "flask" ? "cd \(Shell.quote(dir)) && \(compose) start" : "systemctl start \(unit)"
-                return WebServer(host: host, answersAs: text(host, "web_name") ?? host, stopCommand: stop, startCommand: start)
+            clientAddress: scope(client)["ansible_host"]?.plainString,
+            webServers: try backends.map { host, role, backend in
+                WebServer(host: host, answersAs: try render(host, backend.answersAs, role, "answers_as"),
+                          stopCommand: try render(host, backend.stop, role, "stop"), startCommand: try render(host, backend.start, role, "start"))
             },
-            balancers: balancers.map { host in
-                Balancer(host: host, isMaster: text(host, "keepalived_state") == "MASTER", service: usesApache ? "apache2" : "haproxy")
-            },
+            balancers: fronts.map { host, _, front in Balancer(host: host, isMaster: host == master, service: front.service) },
             vip: vip,
-            nopreempt: balancers.contains { variables[$0]?["keepalived_nopreempt"] == .bool(true) },
-            transparent: mode == "tcp",
-            expectsAlternation: balance == "roundrobin" || balance == "byrequests",
-            statsURL: statsEnabled ? "http://\(text(firstBalancer, "ansible_host") ?? firstBalancer):\(statsPort)\(statsURI)" : nil,
-            statsUser: text(firstBalancer, "haproxy_stats_user"),
-            statsPassword: text(firstBalancer, "haproxy_stats_password"))
+            nopreempt: fronts.contains { host, _, _ in vipSpec?.nopreemptVariable.map { scope(host)[$0] == .bool(true) } ?? false },
+            transparent: try holds(firstFront, front.clientAddressWhen, frontRole),
+            expectsAlternation: try holds(firstFront, front.alternatesWhen, frontRole),
+            statsURL: stats?.0,
+            statsUser: stats?.1,
+            statsPassword: stats?.2)
     }
 }
 

@@ -110,6 +110,8 @@ public struct TemplateRenderer: Sendable {
             if let string = value as? String { return Int(string.trimmingCharacters(in: .whitespaces)) ?? 0 }
             return 0
         }
+        // Ansible's `quote`: the value as one shell word.
+        ext.registerFilter("quote") { value in Shell.quote(value.map { "\($0)" } ?? "") }
         ext.registerFilter("replace") { (value: Any?, arguments: [Any?]) in
             guard let string = value as? String, arguments.count == 2,
                   let old = arguments[0] as? String, let new = arguments[1] as? String else {

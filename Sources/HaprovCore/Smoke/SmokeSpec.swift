@@ -1,0 +1,106 @@
+import Foundation
+import Yams
+
+/// What a role tells the smoke tests, read from `Roles/NAME/meta/smoke.yml`: its hosts are the
+/// stack's front (where clients send requests) or a backend (a server that answers them). The
+/// values are templates rendered with each host's variables; `*_when` keys are conditions, as in
+/// `when:`. The probes themselves (round robin, stats page, failover, VIP) are haprov's; the role
+/// says against what they run, so a teacher can rename a role or its variables freely.
+///
+/// ```yaml
+/// front:
+///   port: "{{ haproxy_frontend_ports.0 }}"
+///   service: haproxy                      # stopped on the VIP holder for the VIP failover test
+///   alternates_when: haproxy_balance == "roundrobin"
+///   client_address_when: haproxy_mode == "tcp"
+///   stats: {when: haproxy_stats, url: "http://{{ ansible_host }}:{{ haproxy_stats_port }}/stats", user: ..., password: ...}
+/// backend:
+///   answers_as: "{{ web_name }}"
+///   stop: systemctl stop haprov-web
+///   start: systemctl start haprov-web
+/// ```
+public struct SmokeSpec: Sendable, Equatable {
+    public struct Front: Sendable, Equatable {
+        public var port: String = "80"
+        public var service: String
+        public var alternatesWhen: String?
+        public var clientAddressWhen: String?
+        public var statsWhen: String?
+        public var statsURL: String?
+        public var statsUser: String?
+        public var statsPassword: String?
+    }
+
+    public struct Backend: Sendable, Equatable {
+        public var answersAs: String
+        public var stop: String
+        public var start: String
+    }
+
+    public var front: Front?
+    public var backend: Backend?
+
+    public init() {}
+
+    /// Reads `meta/smoke.yml`; every problem at once, with file:line:column.
+    static func load(_ path: String) throws -> SmokeSpec {
+        let document = try YAMLDocument(path: path)
+        var spec = SmokeSpec()
+        guard let root = document.root else { return spec }
+        var problems: [LoadProblem] = []
+        func mapping(_ node: Node, allowed: [String], _ what: String) -> [String: String] {
+            guard case .map(let entries) = YAMLDocument.value(node) else {
+                problems.append(LoadProblem(location: document.location(node), message: "\(what) must be a mapping of \(allowed.joined(separator: ", "))"))
+                return [:]
+            }
+            var result: [String: String] = [:]
+            for (key, value) in entries {
+                guard allowed.contains(key) else {
+                    problems.append(LoadProblem(location: document.location(node), message: "unknown key \(key) in \(what)",
+                                                fix: Suggest.nearest(key, in: allowed).map { "did you mean \($0)?" } ?? "keys: \(allowed.joined(separator: ", "))"))
+                    continue
+                }
+                if case .map = value { continue }
+                guard let text = value.plainString else {
+                    problems.append(LoadProblem(location: document.location(node), message: "\(what).\(key) must be a string"))
+                    continue
+                }
+                result[key] = text
+            }
+            return result
+        }
+        guard case .mapping(let top) = root else {
+            throw LoadError(problems: [LoadProblem(location: document.location(root), message: "smoke.yml is a mapping of front, backend")])
+        }
+        for (key, node) in top {
+            switch key.string ?? "" {
+            case "front":
+                let f = mapping(node, allowed: ["port", "service", "alternates_when", "client_address_when", "stats"], "front")
+                var stats: [String: String] = [:]
+                if case .mapping(let inner) = node, let statsNode = inner.first(where: { $0.key.string == "stats" })?.value {
+                    stats = mapping(statsNode, allowed: ["when", "url", "user", "password"], "front.stats")
+                    if stats["url"] == nil { problems.append(LoadProblem(location: document.location(statsNode), message: "front.stats needs url")) }
+                }
+                guard let service = f["service"] else {
+                    problems.append(LoadProblem(location: document.location(node), message: "front needs service (the unit the VIP failover test stops)"))
+                    continue
+                }
+                spec.front = Front(port: f["port"] ?? "80", service: service, alternatesWhen: f["alternates_when"], clientAddressWhen: f["client_address_when"],
+                                   statsWhen: stats["when"], statsURL: stats["url"], statsUser: stats["user"], statsPassword: stats["password"])
+            case "backend":
+                let f = mapping(node, allowed: ["answers_as", "stop", "start"], "backend")
+                guard let answers = f["answers_as"], let stop = f["stop"], let start = f["start"] else {
+                    problems.append(LoadProblem(location: document.location(node), message: "backend needs answers_as, stop and start"))
+                    continue
+                }
+                spec.backend = Backend(answersAs: answers, stop: stop, start: start)
+            default:
+                let name = key.string ?? ""
+                problems.append(LoadProblem(location: document.location(key), message: "unknown key \(name) in smoke.yml",
+                                            fix: Suggest.nearest(name, in: ["front", "backend"]).map { "did you mean \($0)?" } ?? "keys: front, backend"))
+            }
+        }
+        if !problems.isEmpty { throw LoadError(problems: problems) }
+        return spec
+    }
+}
