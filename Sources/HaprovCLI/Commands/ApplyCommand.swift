@@ -22,14 +22,19 @@ struct ApplyCommand: ParsableCommand {
     var report: String?
 
     func run() throws {
-        let (loaded, jobs, summary) = try engineOptions.runEngine(inventory, check: check)
+        let smoke = !check && !noTest && inventory.limit == nil
+        let (loaded, jobs, summary) = try engineOptions.runEngine(inventory, check: check, keepConnections: smoke)
+        // The smoke tests reuse the run's sessions; the pool closes them, or this does.
+        var handedOver = false
+        defer { if !handedOver { summary.connections.values.forEach { $0.close() } } }
         if !summary.succeeded { throw ExitCode(HaprovExit.failure) }
         // Smoke tests need the whole stack: only when no --limit narrowed the run, and when the
         // hosts' roles declare a front and backends to test (meta/smoke.yml).
         let declared = jobs.flatMap(\.roles).compactMap(\.smoke)
-        if !check, !noTest, inventory.limit == nil, declared.contains(where: { $0.front != nil }), declared.contains(where: { $0.backend != nil }) {
+        if smoke, declared.contains(where: { $0.front != nil }), declared.contains(where: { $0.backend != nil }) {
             StandardOutput.out.write("\n")
-            if try !SmokeSession.run(jobs: jobs, inventoryPath: loaded.path, reportPath: report) {
+            handedOver = true
+            if try !SmokeSession.run(jobs: jobs, inventoryPath: loaded.path, reportPath: report, open: summary.connections) {
                 throw ExitCode(HaprovExit.failure)
             }
         }

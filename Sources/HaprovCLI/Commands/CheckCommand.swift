@@ -30,17 +30,7 @@ struct CheckCommand: ParsableCommand {
             return items.compactMap { if case .string(let address) = $0 { address } else { nil } }
         }
         guard let ownership = VIPOwnership.from(topology, addresses: addresses) else { return true }
-        switch engineOptions.format {
-        case .json:
-            let event: [String: Any] = ["event": "vip", "vip": ownership.vip, "holders": ownership.holders,
-                                        "status": ownership.isExpected ? "ok" : "drift", "message": ownership.description]
-            if let data = try? JSONSerialization.data(withJSONObject: event, options: [.sortedKeys]) {
-                StandardOutput.out.write(String(decoding: data, as: UTF8.self) + "\n")
-            }
-        case .human:
-            let palette = Palette(output: StandardOutput.out)
-            StandardOutput.out.write("VIP  " + (ownership.isExpected ? palette.green("ok") : palette.yellow("drift")) + "  \(ownership.description)\n")
-        }
+        engineOptions.reporter().report(.vip(ownership))
         return ownership.isExpected
     }
 }

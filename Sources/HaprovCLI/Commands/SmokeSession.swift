@@ -6,17 +6,19 @@ import HaprovSSH
 /// Runs the smoke tests of an inventory's stack and prints/writes the report.
 enum SmokeSession {
     /// Returns true when every test passed.
-    static func run(jobs: [HostJob], inventoryPath: String, reportPath: String?, output: TextOutput = StandardOutput.out) throws -> Bool {
+    /// `open`: sessions the run that came before left open (apply's), reused instead of new ones.
+    static func run(jobs: [HostJob], inventoryPath: String, reportPath: String?, open: [String: any Transport] = [:],
+                    output: TextOutput = StandardOutput.out) throws -> Bool {
         let topology: SmokeTopology
         do { topology = try self.topology(jobs) } catch {
             Console.error("\(error)")
             throw ExitCode(HaprovExit.failure)
         }
-        return runTests(topology, pool: pool(jobs), inventoryPath: inventoryPath, reportPath: reportPath, output: output)
+        return runTests(topology, pool: pool(jobs, open: open), inventoryPath: inventoryPath, reportPath: reportPath, output: output)
     }
 
-    static func pool(_ jobs: [HostJob]) -> TransportPool {
-        TransportPool(factory: SSHTransportFactory(), specs: Dictionary(uniqueKeysWithValues: jobs.map { ($0.name, $0.connection) }))
+    static func pool(_ jobs: [HostJob], open: [String: any Transport] = [:]) -> TransportPool {
+        TransportPool(factory: SSHTransportFactory(), specs: Dictionary(uniqueKeysWithValues: jobs.map { ($0.name, $0.connection) }), open: open)
     }
 
     /// The stack as the inventory describes it, with role defaults under host variables.
@@ -57,9 +59,10 @@ final class TransportPool: @unchecked Sendable {
     private let lock = NSLock()
     private var open: [String: any Transport] = [:]
 
-    init(factory: any TransportFactory, specs: [String: ConnectionSpec]) {
+    init(factory: any TransportFactory, specs: [String: ConnectionSpec], open: [String: any Transport] = [:]) {
         self.factory = factory
         self.specs = specs
+        self.open = open
     }
 
     func transport(for host: String) throws -> any Transport {

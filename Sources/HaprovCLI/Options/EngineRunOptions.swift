@@ -59,13 +59,14 @@ struct EngineRunOptions: ParsableArguments {
     }
 
     /// The inventory's jobs (with -e) run through the engine: what `apply` and `check` share.
-    func runEngine(_ inventory: InventoryOptions, check: Bool) throws -> (inventory: Inventory, jobs: [HostJob], summary: RunSummary) {
+    func runEngine(_ inventory: InventoryOptions, check: Bool, keepConnections: Bool = false) throws -> (inventory: Inventory, jobs: [HostJob], summary: RunSummary) {
         let (loaded, hosts) = try inventory.load()
         let jobs = try JobBuilder.jobs(inventory: loaded, hosts: hosts, options: inventory, rolesPath: rolesPath,
                                        extraVariables: try extraVariables())
         let templates = ProjectPaths.find("Templates", inventory: loaded.path, explicit: nil)
         var options = engineOptions(check: check, forks: inventory.forks, topLevelTemplates: templates)
         options.rollout.serial = serial
+        options.keepConnections = keepConnections
         do {
             let playbook = try Playbook(loaded.groupVariables("all")[Playbook.variable], source: loaded.path)
             (options.rollout.limits, options.rollout.maxFailPercentage) = try playbook.rollout { try loaded.select(limit: $0) }

@@ -31,6 +31,8 @@ public struct EngineOptions: Sendable {
     public var baselineDirectory = Baseline.defaultDirectory
     /// How changes roll out over a live stack.
     public var rollout = RolloutOptions()
+    /// Apply leaves the hosts' sessions open in the summary (the smoke tests reuse them).
+    public var keepConnections = false
 
     public init() {}
 }
@@ -56,6 +58,9 @@ public struct RolloutOptions: Sendable {
 public struct RunSummary: Sendable {
     public var recaps: [HostRecap]
     public var hostFacts: [String: [String: Value]] = [:]
+    /// With `EngineOptions.keepConnections`, the hosts' SSH sessions, still open for the smoke
+    /// tests that follow; whoever asked closes them.
+    public var connections: [String: any Transport] = [:]
     public var succeeded: Bool { recaps.allSatisfy { $0.failed == 0 && $0.unreachable == 0 } }
     public var changed: Bool { recaps.contains { $0.changed > 0 } }
 }
@@ -115,7 +120,8 @@ public struct Engine: Sendable {
             }
         }
         let ready = hosts
-        defer { ready.values.forEach { $0.transport.close() } }
+        let keep = options.keepConnections
+        defer { if !keep { ready.values.forEach { $0.transport.close() } } }
         let names = jobs.map(\.name).filter { hosts[$0] != nil }
         let previews = Dictionary(uniqueKeysWithValues: names.map { ($0, runners[$0]!.preview(hosts[$0]!)) })
         let serving = Set(names.filter { name in
@@ -154,7 +160,7 @@ public struct Engine: Sendable {
             recaps[name] = recap
         }
         return RunSummary(recaps: jobs.map { recaps[$0.name] ?? HostRecap(host: $0.name) },
-                          hostFacts: hosts.mapValues(\.hostFacts))
+                          hostFacts: hosts.mapValues(\.hostFacts), connections: keep ? ready.mapValues(\.transport) : [:])
     }
 
     /// The stack's shape from the jobs' roles and variables (role defaults under host variables).

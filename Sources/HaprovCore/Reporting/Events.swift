@@ -42,6 +42,8 @@ public enum EngineEvent: Sendable {
     /// A slow change is still running (apt): elapsed seconds so far.
     case progress(host: String, task: String, seconds: Int)
     case rollout(RolloutEvent)
+    /// Who holds the stack's VIP, compared with the inventory (check).
+    case vip(VIPOwnership)
     case finished([HostRecap])
 }
 

@@ -33,6 +33,8 @@ public final class HumanReporter: Reporter, @unchecked Sendable {
             return renderTask(result)
         case .rollout(let event):
             return renderRollout(event)
+        case .vip(let ownership):
+            return "VIP  " + (ownership.isExpected ? palette.green("ok") : palette.yellow("drift")) + "  \(ownership.description)\n"
         case .finished(let recaps):
             var text = "\n" + palette.bold("RECAP") + "\n"
             for recap in recaps.sorted(by: { $0.host < $1.host }) {
