@@ -61,8 +61,9 @@ struct EngineRunOptions: ParsableArguments {
     /// The inventory's jobs (with -e) run through the engine: what `apply` and `check` share.
     func runEngine(_ inventory: InventoryOptions, check: Bool, keepConnections: Bool = false) throws -> (inventory: Inventory, jobs: [HostJob], summary: RunSummary) {
         let (loaded, hosts) = try inventory.load()
-        let jobs = try JobBuilder.jobs(inventory: loaded, hosts: hosts, options: inventory, rolesPath: rolesPath,
-                                       extraVariables: try extraVariables())
+        // With --limit, the other hosts are reached (never changed) to drain a backend or find the VIP.
+        let (jobs, context) = try JobBuilder.jobs(inventory: loaded, hosts: hosts, options: inventory, rolesPath: rolesPath,
+                                                  extraVariables: try extraVariables(), context: inventory.limit != nil && !check)
         let templates = ProjectPaths.find("Templates", inventory: loaded.path, explicit: nil)
         var options = engineOptions(check: check, forks: inventory.forks, topLevelTemplates: templates)
         options.rollout.serial = serial
@@ -74,9 +75,6 @@ struct EngineRunOptions: ParsableArguments {
             throw ValidationError("\(error)")
         }
         let engine = Engine(factory: SSHTransportFactory(), reporter: reporter(), options: options)
-        // With --limit, the other hosts are reached (never changed) to drain a backend or find the VIP.
-        let context = inventory.limit == nil || check ? [] : JobBuilder.context(inventory: loaded, except: Set(hosts), options: inventory,
-                                                                                 rolesPath: rolesPath, extraVariables: try extraVariables())
         return (loaded, jobs, engine.run(jobs, context: context))
     }
 
@@ -120,24 +118,15 @@ enum ProjectPaths {
 
 /// Turns an inventory into host jobs: plays resolved, roles loaded, connection specs built.
 enum JobBuilder {
-    /// Jobs of the hosts outside `except` whose connection can be built (nothing is reported:
-    /// they are only reached when a rollout needs them).
-    static func context(inventory: Inventory, except: Set<String>, options: InventoryOptions, rolesPath: String?,
-                        extraVariables: [String: Value]) -> [HostJob] {
-        guard let roles = ProjectPaths.find("Roles", inventory: inventory.path, explicit: rolesPath),
-              let playbook = try? Playbook(inventory.groupVariables("all")[Playbook.variable], source: inventory.path),
-              let loaded = try? RoleLoader.load(playbook.roleNames, from: roles),
-              let rolesOfHost = try? playbook.roles(select: { try inventory.select(limit: $0) }),
-              let everyone = try? inventory.select(limit: nil) else { return [] }
-        let byName = Dictionary(uniqueKeysWithValues: loaded.map { ($0.name, $0) })
-        return everyone.filter { !except.contains($0) }.compactMap { host in
-            guard let spec = try? inventory.connectionSpec(for: host, defaults: options.connectionDefaults) else { return nil }
-            return HostJob(name: host, connection: spec, roles: (rolesOfHost[host] ?? []).compactMap { byName[$0] },
-                           variables: inventory.variables(for: host).merging(extraVariables) { _, extra in extra })
-        }
+    static func jobs(inventory: Inventory, hosts: [String], options: InventoryOptions, rolesPath: String?, extraVariables: [String: Value] = [:]) throws -> [HostJob] {
+        try jobs(inventory: inventory, hosts: hosts, options: options, rolesPath: rolesPath, extraVariables: extraVariables, context: false).selected
     }
 
-    static func jobs(inventory: Inventory, hosts: [String], options: InventoryOptions, rolesPath: String?, extraVariables: [String: Value] = [:]) throws -> [HostJob] {
+    /// The jobs of `hosts`, and with `context` those of the inventory's other hosts whose
+    /// connection can be built (not reported: a rollout reaches them only when it needs to).
+    /// Roles are loaded once for both.
+    static func jobs(inventory: Inventory, hosts: [String], options: InventoryOptions, rolesPath: String?, extraVariables: [String: Value],
+                     context: Bool) throws -> (selected: [HostJob], context: [HostJob]) {
         guard let roles = ProjectPaths.find("Roles", inventory: inventory.path, explicit: rolesPath) else {
             Console.error("no Roles folder found for \(inventory.path); looked in: \(ProjectPaths.candidates("Roles", inventory: inventory.path).joined(separator: ", ")) (fix: --roles-path DIR)")
             throw ExitCode(HaprovExit.failure)
@@ -147,12 +136,17 @@ enum JobBuilder {
             let loaded = try RoleLoader.load(playbook.roleNames, from: roles)
             let byName = Dictionary(uniqueKeysWithValues: loaded.map { ($0.name, $0) })
             let rolesOfHost = try playbook.roles(select: { try inventory.select(limit: $0) })
-            let specs = try options.connectionSpecs(inventory, hosts: hosts)
-            return specs.map { spec in
-                HostJob(name: spec.name, connection: spec,
-                        roles: (rolesOfHost[spec.name] ?? []).compactMap { byName[$0] },
+            func job(_ spec: ConnectionSpec) -> HostJob {
+                HostJob(name: spec.name, connection: spec, roles: (rolesOfHost[spec.name] ?? []).compactMap { byName[$0] },
                         variables: inventory.variables(for: spec.name).merging(extraVariables) { _, extra in extra })
             }
+            let selected = try options.connectionSpecs(inventory, hosts: hosts).map(job)
+            guard context else { return (selected, []) }
+            let chosen = Set(hosts)
+            let others = try inventory.select(limit: nil).filter { !chosen.contains($0) }.compactMap { host in
+                (try? inventory.connectionSpec(for: host, defaults: options.connectionDefaults)).map(job)
+            }
+            return (selected, others)
         } catch let error as ExitCode {
             throw error
         } catch {

@@ -124,15 +124,25 @@ public struct Engine: Sendable {
         defer { if !keep { ready.values.forEach { $0.transport.close() } } }
         let names = jobs.map(\.name).filter { hosts[$0] != nil }
         let previews = Dictionary(uniqueKeysWithValues: names.map { ($0, runners[$0]!.preview(hosts[$0]!)) })
-        let serving = Set(names.filter { name in
-            (shape.probes[name] ?? []).allSatisfy { hosts[name]?.facts.outputs[Self.probeQuery($0).key]?.exitStatus == 0 }
-        })
         let holders = Set(names.filter { name in
             guard let group = shape.vipGroup(of: name), case .list(let items)? = hosts[name]?.hostFacts["ansible_all_ipv4_addresses"] else { return false }
             return items.contains(.string(group.vip))
         })
         let changing = names.filter { previews[$0]?.changes == true }
         let unchanged = names.filter { previews[$0]?.changes != true }
+        let observed = ready.mapValues { host in
+            RolloutObservation(stat: host.facts.outputs[Self.statKey].flatMap { $0.exitStatus == 0 ? $0.text : nil },
+                               handover: host.facts.outputs[Self.handoverKey].flatMap { Int($0.text.trimmingCharacters(in: .whitespacesAndNewlines)) })
+        }
+        let leftovers = observed.values.contains { ($0.handover ?? 0) != 0 || ($0.stat.map { $0.contains(",DRAIN,") || $0.contains(",MAINT") } ?? false) }
+        // Which hosts serve now: their roles' health probes, asked only when something will change
+        // or an earlier run left traffic away (a no-change run keeps its single round trip).
+        let serving: Set<String> = (changing.isEmpty && !leftovers) || options.rollout.allAtOnce ? [] : Set(Parallel.map(names) { name -> String? in
+            let probes = (shape.probes[name] ?? []).map(Self.probeQuery)
+            guard !probes.isEmpty else { return name }
+            guard let host = ready[name], let facts = try? FactGatherer.gather(probes, on: host.transport) else { return nil }
+            return probes.allSatisfy { facts.outputs[$0.key]?.exitStatus == 0 } ? name : nil
+        }.compactMap { $0 })
         let plan = options.rollout.allAtOnce ? RolloutPlan(batches: changing.isEmpty ? [] : [changing])
             : RolloutPlan.make(changing: changing, serving: serving, holders: holders, shape: shape,
                                limits: options.rollout.serial.map { [RolloutPlan.Limit(hosts: Set(changing), limit: $0)] } ?? options.rollout.limits)
@@ -145,10 +155,6 @@ public struct Engine: Sendable {
         let transports = HostTransports(factory: factory, prepared: ready.mapValues(\.transport),
                                         context: Dictionary(uniqueKeysWithValues: others.map { ($0.name, $0.connection) }))
         defer { transports.closeOpened() }
-        let observed = ready.mapValues { host in
-            RolloutObservation(stat: host.facts.outputs[Self.statKey].flatMap { $0.exitStatus == 0 ? $0.text : nil },
-                               handover: host.facts.outputs[Self.handoverKey].flatMap { Int($0.text.trimmingCharacters(in: .whitespacesAndNewlines)) })
-        }
         let rollout = Rollout(shape: shape, options: options.rollout, reporter: reporter, transports: transports,
                               serving: serving, previews: previews, observed: observed)
         let applied = rollout.run(plan, changing: changing) { name in runners[name]!.apply(ready[name]!) }
@@ -178,10 +184,10 @@ public struct Engine: Sendable {
     static let statKey = "rollout:haproxy-stat"
     static let handoverKey = "rollout:vip-handover"
 
-    /// What the rollout reads in the first round trip: the health probes, and where an earlier
-    /// run that stopped may have left traffic away (servers drained on a balancer, a VIP handed over).
+    /// What the rollout reads in the first round trip: where an earlier run that stopped may have
+    /// left traffic away (servers drained on a balancer, a VIP handed over).
     static func rolloutQueries(_ host: String, shape: StackShape) -> [FactQuery] {
-        var queries = (shape.probes[host] ?? []).map(probeQuery)
+        var queries: [FactQuery] = []
         if let socket = shape.fronts.values.joined().first(where: { $0.balancer == host && $0.drain == .haproxy })?.socket {
             queries.append(FactQuery(key: statKey, command: TrafficControl.haproxyStat(socket: socket)))
         }
