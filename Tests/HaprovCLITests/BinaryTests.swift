@@ -74,7 +74,7 @@ enum Binary {
         return FileManager.default.isExecutableFile(atPath: bin) ? bin : nil
     }
 
-    static let inventories = ["Tests/Fixtures/inventories/stack/hosts.yml"] + [
+    static let inventories = ["Tests/Fixtures/inventories/stack/hosts.yml", "Tests/Fixtures/inventories/parity/nested.yml"] + [
         "lab-keepalived.yml", "lab-sam.yml", "lab-apache.yml", "lab-transparent.yml", "sam.yml", "keepalived-haproxy.yml",
         "keepalived-apache.yml", "transparent.yml",
     ].map { "Inventories/" + $0 }

@@ -66,7 +66,9 @@ struct InventoryCommand: ParsableCommand {
         var object: [String: Any] = [:]
         var hostvars: [String: Any] = [:]
         for host in inventory.hostNames where hosts.contains(host) {
-            hostvars[host] = Value.map(inventory.variables(for: host, magic: false)).jsonObject
+            // As ansible-inventory: a host with no variables has no entry.
+            let variables = inventory.variables(for: host, magic: false)
+            if !variables.isEmpty { hostvars[host] = Value.map(variables).jsonObject }
         }
         // ansible-core 2.19 marks its --list output with this profile; scripts may check it.
         object["_meta"] = ["hostvars": hostvars, "profile": "inventory_legacy"]

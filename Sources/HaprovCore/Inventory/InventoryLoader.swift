@@ -145,7 +145,9 @@ extension Inventory {
         for group in groupOrder where hostNames.contains(group) {
             problems.append(LoadProblem(location: path, message: "\(group) is both a group and a host", fix: "rename one of them"))
         }
-        for host in hostNames where !groupOrder.contains(where: { $0 != "all" && $0 != "ungrouped" && groups[$0]?.hosts.contains(host) == true }) {
+        // A host listed under ungrouped: by hand is there already, once.
+        for host in hostNames where !groupOrder.contains(where: { $0 != "all" && $0 != "ungrouped" && groups[$0]?.hosts.contains(host) == true })
+            && groups["ungrouped"]?.hosts.contains(host) == false {
             groups["ungrouped"]?.hosts.append(host)
         }
         if groups["all"]?.children.contains("ungrouped") == false { groups["all"]?.children.insert("ungrouped", at: 0) }
