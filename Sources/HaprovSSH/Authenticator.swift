@@ -119,7 +119,7 @@ struct Authenticator {
                 passphrase = String(cString: typed)
             } else {
                 tried.append("key \(path) (skipped: it needs a passphrase and stdin is not a terminal)")
-                notes.append("Set the passphrase in an environment variable named by ansible_ssh_passphrase_env\(spec.passphraseEnvironment.map { " (\($0) is not set)" } ?? "").")
+                notes.append("Set the passphrase in an environment variable named by haprov_key_passphrase_env\(spec.passphraseEnvironment.map { " (\($0) is not set)" } ?? "").")
                 return false
             }
         }

@@ -79,7 +79,7 @@ struct HostKeyVerifier {
     private func record(_ key: PresentedKey) throws {
         guard let first = spec.knownHostsFiles.first.map(expandTilde) else {
             throw TransportError(host: spec.name, step: .hostKey, message: "no known_hosts file to record the new host key in",
-                                 fix: "set a known_hosts file in the inventory (ansible_ssh_known_hosts_file)")
+                                 fix: "set a known_hosts file in the inventory (haprov_known_hosts_file)")
         }
         let line = "\(knownHostsName) \(key.algorithm) \(key.blob.base64EncodedString())\n"
         do {
