@@ -37,6 +37,11 @@ public struct LabConfig: Sendable {
         var hosts: [Host] = []
         var problems: [String] = []
         for host in inventory.hostNames {
+            // The name becomes the machine's hostname and part of its namespace and folder.
+            guard host.range(of: "^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$", options: .regularExpression) != nil else {
+                problems.append("\(host): a lab host's name becomes its hostname: letters, digits and - only (e.g. \(host.filter { $0.isLetter || $0.isNumber || $0 == "-" }))")
+                continue
+            }
             let address = inventory.variables(for: host)["ansible_host"]?.plainString ?? host
             if !network.contains(address) { problems.append("\(host): ansible_host \(address) is outside the lab subnet \(subnetText)") }
             else if address == gateway { problems.append("\(host): \(address) is the lab's gateway") }
@@ -98,5 +103,12 @@ enum LabPaths {
     /// HAPROV_LAB_ROOT moves every lab and the base tree elsewhere (the lab benchmark times a
     /// first `lab up` there without touching the labs in use).
     static let root = ProcessInfo.processInfo.environment["HAPROV_LAB_ROOT"] ?? "/var/lib/haprov/lab"
+
+    /// The root must be a plain absolute path: it reaches root shell scripts.
+    static func checkRoot() throws {
+        guard root.range(of: "^/[A-Za-z0-9._/-]*$", options: .regularExpression) != nil, !root.contains("..") else {
+            throw LabError("HAPROV_LAB_ROOT '\(root)' is not a plain absolute path", fix: "use letters, digits, '.', '-', '_' and '/', e.g. HAPROV_LAB_ROOT=/var/tmp/haprov-lab")
+        }
+    }
     static let base = root + "/base"
 }

@@ -13,6 +13,7 @@ enum Preflight {
         #if !os(Linux)
         throw LabError("haprov lab needs Linux (network namespaces and systemd-nspawn)")
         #endif
+        try LabPaths.checkRoot()
         guard getuid() == 0 else { throw LabError("haprov lab must run as root (it creates namespaces, bridges and mounts)", fix: "sudo haprov lab ...") }
         let missing = tools.filter { !FileManager.default.isExecutableFile(atPath: $0.path) && !FileManager.default.isExecutableFile(atPath: $0.path.replacingOccurrences(of: "/usr/sbin/", with: "/sbin/")) }
         if !missing.isEmpty {

@@ -34,6 +34,25 @@ enum Binary {
         #expect(!result.stderrText.contains("\u{1B}["))  // no colour when not on a terminal
     }
 
+    /// A host or group name with shell characters is refused with its place, before anything runs:
+    /// no command is built from it (a root shell once ran `$(touch pwned)` from a host name).
+    @Test func namesWithShellCharactersAreRefusedWithTheirPlace() throws {
+        let folder = NSTemporaryDirectory() + "haprov-names-\(getpid())"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = Binary.repository + "/Tests/Fixtures/inventories/shell-names.yml"
+        for arguments in [["inventory", "--list", path], ["lab", "up", path], ["apply", path], ["ping", path]] {
+            let result = try LocalProcess.run(["/bin/sh", "-c", "cd \(Shell.quote(folder)) && exec \(Shell.quote(Binary.path)) \(Shell.join(arguments))"])
+            #expect(result.exitStatus == 1, "\(arguments): \(result.stderrText)")
+            #expect(result.stderrText.contains("shell-names.yml:7:7: invalid group name 'web-servers'"), "\(result.stderrText)")
+            #expect(result.stderrText.contains("e.g. web_servers"))
+            #expect(result.stderrText.contains("shell-names.yml:8:9: invalid host name 'a$(touch haprov-pwned)'"), "\(result.stderrText)")
+            #expect(!FileManager.default.fileExists(atPath: folder + "/haprov-pwned"))
+        }
+        let root = try Binary.run(["lab", "status", Binary.repository + "/Inventories/lab-keepalived.yml"], environment: ["HAPROV_LAB_ROOT": "/tmp/x;touch haprov-pwned"])
+        #expect(root.exitStatus == 1 && root.stderrText.contains("HAPROV_LAB_ROOT '/tmp/x;touch haprov-pwned' is not a plain absolute path"), "\(root.stderrText)")
+    }
+
     @Test func usageErrorsExit64() throws {
         let result = try Binary.run(["run", Binary.repository + "/Inventories/lab-sam.yml"])
         #expect(result.exitStatus == 64)

@@ -60,9 +60,10 @@ extension Inventory {
             problems.append(LoadProblem(location: here, message: "group \(name) is its own ancestor (\((stack + [name]).joined(separator: " > ")))"))
             return
         }
-        if name.isEmpty || name.contains(where: { $0 == " " || $0 == ":" }) {
-            problems.append(LoadProblem(location: here, message: "invalid group name '\(name)'", fix: "use letters, digits, - and _"))
-            return
+        if !Self.isGroupName(name) {
+            problems.append(LoadProblem(location: document.location(node), message: "invalid group name '\(name)'",
+                                        fix: "a group name is letters, digits and _, not starting with a digit, as Ansible wants (e.g. \(Self.suggestedGroupName(name)))"))
+            // Read on: the problems inside the group are reported too.
         }
         addGroup(name, parent: parent)
         if case .scalar(let scalar) = node, YAMLDocument.value(.scalar(scalar)) == .null { return }
@@ -81,7 +82,14 @@ extension Inventory {
                     continue
                 }
                 for (hostNode, varsNode) in hosts {
-                    for host in expand(hostNode.string ?? "") {
+                    let written = hostNode.string ?? ""
+                    let expanded = expand(written)
+                    if let bad = expanded.first(where: { !Self.isHostName($0) }) {
+                        problems.append(LoadProblem(location: document.location(hostNode), message: "invalid host name '\(bad)'",
+                                                    fix: "a host name is letters, digits, '.', '-' and '_' (or an IP address); put the address in ansible_host"))
+                        continue
+                    }
+                    for host in expanded {
                         if !hostNames.contains(host) { hostNames.append(host) }
                         if groups[name]?.hosts.contains(host) == false { groups[name]?.hosts.append(host) }
                         switch YAMLDocument.value(varsNode) {
@@ -117,6 +125,23 @@ extension Inventory {
                                             fix: Suggest.nearest(key, in: Self.groupKeys).map { "did you mean \($0)?" } ?? "a group has hosts, children and vars"))
             }
         }
+    }
+
+    /// Ansible's valid group names: a Python identifier.
+    static func isGroupName(_ name: String) -> Bool {
+        name.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil
+    }
+
+    /// Host names haprov accepts: a DNS-like name or an IP address; nothing a shell would read
+    /// as anything but a word.
+    static func isHostName(_ name: String) -> Bool {
+        name.range(of: "^[A-Za-z0-9_][A-Za-z0-9._-]*$", options: .regularExpression) != nil
+            || name.range(of: "^[0-9A-Fa-f:]+:[0-9A-Fa-f:.]*$", options: .regularExpression) != nil
+    }
+
+    static func suggestedGroupName(_ name: String) -> String {
+        let cleaned = String(name.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "_" })
+        return cleaned.first?.isNumber == true || cleaned.isEmpty ? "g_" + cleaned : cleaned
     }
 
     /// `web[1:3]` → web1, web2, web3; `db[01:02]` keeps the zero padding.
