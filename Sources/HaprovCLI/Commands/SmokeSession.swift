@@ -43,7 +43,7 @@ enum SmokeSession {
         output.write(SmokeReport.table(results, palette: palette))
         if let reportPath {
             let markdown = SmokeReport.markdown(results, inventory: (inventoryPath as NSString).lastPathComponent)
-            do { try markdown.write(toFile: reportPath, atomically: true, encoding: .utf8) } catch {
+            do { try SecretMasking.mask(markdown).write(toFile: reportPath, atomically: true, encoding: .utf8) } catch {
                 Console.error("cannot write the report to \(reportPath): \(error.localizedDescription)")
             }
             output.write("report written to \(reportPath)\n")

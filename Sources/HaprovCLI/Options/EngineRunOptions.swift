@@ -141,6 +141,7 @@ enum JobBuilder {
                         variables: inventory.variables(for: spec.name).merging(extraVariables) { _, extra in extra })
             }
             let selected = try options.connectionSpecs(inventory, hosts: hosts).map(job)
+            SecretMasking.register(jobs: selected)
             guard context else { return (selected, []) }
             let chosen = Set(hosts)
             let others = try inventory.select(limit: nil).filter { !chosen.contains($0) }.compactMap { host in

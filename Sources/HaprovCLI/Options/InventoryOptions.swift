@@ -58,6 +58,7 @@ struct InventoryOptions: ParsableArguments {
         var specs: [ConnectionSpec] = []
         var problems: [String] = []
         for host in hosts {
+            SecretMasking.register(SecretMasking.secrets(in: inventory.variables(for: host)))
             do { specs.append(try inventory.connectionSpec(for: host, defaults: connectionDefaults)) } catch {
                 problems.append("\(error)")
             }

@@ -1,5 +1,16 @@
 import Foundation
 
+extension SecretMasking {
+    /// Registers the secret values of every job (role defaults under its variables, templates rendered).
+    public static func register(jobs: [HostJob]) {
+        let renderer = TemplateRenderer()
+        for job in jobs {
+            let defaults = job.roles.reduce(into: [String: Value]()) { merged, role in merged.merge(role.defaults) { _, new in new } }
+            register(secrets(in: renderer.resolveVariables(defaults.merging(job.variables) { _, host in host })))
+        }
+    }
+}
+
 /// One host's job: how to reach it, which roles run there, and its inventory variables.
 public struct HostJob: Sendable {
     public var name: String

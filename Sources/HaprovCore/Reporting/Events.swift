@@ -80,20 +80,89 @@ public protocol Reporter: Sendable {
     func report(_ event: EngineEvent)
 }
 
-/// Masks secrets (passwords, auth_pass, stats auth) in text shown to people or machines.
+/// Masks secrets in text shown to people or machines: every value of a secret variable,
+/// wherever it appears (diffs, task output, errors, JSON events, reports, smoke observations),
+/// and, as a second net, lines that look like a password setting.
+///
+/// Secret variables: a name containing password, passwd, pass, secret, token or key (path
+/// variables such as `ansible_ssh_private_key_file` excepted), and those listed in
+/// `haprov_secret_vars`. Values are registered once per run, before any host is reached.
 public enum SecretMasking {
+    public static let replacement = "********"
     static let patterns: [String] = [
         #"(?im)^(\s*[+\- ]?\s*auth_pass\s+)\S+"#,
         #"(?im)(stats\s+auth\s+[^:\s]+:)\S+"#,
         #"(?im)^(\s*[+\- ]?\s*[A-Za-z_]*(password|passwd|secret|token)[A-Za-z_]*\s*[:=]\s*)\S+"#,
     ]
+    /// Names that hold a path or a setting about secrets, not a secret.
+    static let notSecret: Set<String> = ["ansible_ssh_private_key_file", "ansible_private_key_file", "haprov_known_hosts_file",
+                                         "haprov_password_env", "haprov_password_file", "haprov_become_password_env",
+                                         "haprov_key_passphrase_env", "haprov_secret_vars"]
+    public static let listVariable = "haprov_secret_vars"
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var values: [String] = []
+
+    /// Whether a variable of this name holds a secret.
+    public static func isSecret(_ name: String, listed: Set<String> = []) -> Bool {
+        if listed.contains(name) { return true }
+        if notSecret.contains(name) { return false }
+        let lower = name.lowercased()
+        return ["password", "passwd", "pass", "secret", "token", "key"].contains { lower.contains($0) }
+            && !lower.hasSuffix("_file") && !lower.hasSuffix("_path") && !lower.hasSuffix("_url") && !lower.hasSuffix("_env")
+    }
+
+    /// The secret values among a host's variables: those of secret names, at the top or as keys
+    /// of nested maps (`users: [{name: bob, password: ...}]`).
+    public static func secrets(in variables: [String: Value]) -> [String] {
+        let listed = Set(variables[listVariable]?.stringList ?? [])
+        var found: [String] = []
+        func collect(_ value: Value) {
+            switch value {
+            case .list(let items): items.forEach(collect)
+            case .map(let entries): entries.values.forEach(collect)
+            default: if let text = value.plainString, text.count >= 3 { found.append(text) }
+            }
+        }
+        func search(_ entries: [String: Value]) {
+            for (name, value) in entries {
+                if isSecret(name, listed: listed) { collect(value); continue }
+                switch value {
+                case .map(let inner): search(inner)
+                case .list(let items): for case .map(let inner) in items { search(inner) }
+                default: break
+                }
+            }
+        }
+        search(variables)
+        return found
+    }
+
+    /// Adds values to mask from now on (longest first, so that a secret inside another goes with it).
+    public static func register(_ secrets: [String]) {
+        lock.withLock {
+            values = Array(Set(values + secrets.filter { !$0.isEmpty })).sorted { $0.count > $1.count }
+        }
+    }
 
     public static func mask(_ text: String) -> String {
         var result = text
+        for value in lock.withLock({ values }) {
+            result = result.replacingOccurrences(of: value, with: replacement)
+            // The same value as it appears inside a JSON string.
+            let escaped = jsonEscaped(value)
+            if escaped != value { result = result.replacingOccurrences(of: escaped, with: replacement) }
+        }
         for pattern in patterns {
             guard let regex = try? NSRegularExpression(pattern: pattern) else { continue }
-            result = regex.stringByReplacingMatches(in: result, range: NSRange(result.startIndex..., in: result), withTemplate: "$1********")
+            result = regex.stringByReplacingMatches(in: result, range: NSRange(result.startIndex..., in: result), withTemplate: "$1" + replacement)
         }
         return result
+    }
+
+    private static func jsonEscaped(_ value: String) -> String {
+        guard let data = try? JSONSerialization.data(withJSONObject: [value], options: [.withoutEscapingSlashes]) else { return value }
+        let text = String(decoding: data, as: UTF8.self)
+        return String(text.dropFirst(2).dropLast(2))
     }
 }

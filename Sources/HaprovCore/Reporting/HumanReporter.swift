@@ -17,7 +17,7 @@ public final class HumanReporter: Reporter, @unchecked Sendable {
     }
 
     public func report(_ event: EngineEvent) {
-        lock.withLock { output.write(render(event)) }
+        lock.withLock { output.write(SecretMasking.mask(render(event))) }
     }
 
     func render(_ event: EngineEvent) -> String {
@@ -68,7 +68,7 @@ public final class HumanReporter: Reporter, @unchecked Sendable {
         }
         if showDiff {
             for diff in result.diffs where !diff.isEmpty {
-                for line in SecretMasking.mask(diff).split(separator: "\n", omittingEmptySubsequences: false) {
+                for line in diff.split(separator: "\n", omittingEmptySubsequences: false) {
                     let s = String(line)
                     text += (s.hasPrefix("+") && !s.hasPrefix("+++") ? palette.green(s) : s.hasPrefix("-") && !s.hasPrefix("---") ? palette.red(s) : s) + "\n"
                 }

@@ -41,6 +41,6 @@ public final class JSONLinesReporter: Reporter, @unchecked Sendable {
             }]
         }
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
-        lock.withLock { output.write(String(decoding: data, as: UTF8.self) + "\n") }
+        lock.withLock { output.write(SecretMasking.mask(String(decoding: data, as: UTF8.self)) + "\n") }
     }
 }

@@ -14,7 +14,8 @@ public struct StandardOutput: TextOutput {
     public static let out = StandardOutput(handle: .standardOutput, isTerminal: isatty(STDOUT_FILENO) == 1)
     public static let err = StandardOutput(handle: .standardError, isTerminal: isatty(STDERR_FILENO) == 1)
 
-    public func write(_ text: String) { handle.write(Data(text.utf8)) }
+    /// Everything haprov prints passes here: secret values never reach the terminal or a pipe.
+    public func write(_ text: String) { handle.write(Data(SecretMasking.mask(text).utf8)) }
 }
 
 /// Collects output in memory (tests).
