@@ -25,13 +25,24 @@ public struct IprouteModule: Module {
         guard entry.range(of: #"^[A-Za-z0-9_\-]+$"#, options: .regularExpression) != nil else {
             throw ModuleError(argument: "name", message: "'\(entry)' must be letters, digits, - and _ (it names a file)")
         }
-        rules = try args.strings("rules")
-        routes = try args.strings("routes")
-        table = try args.string("table") ?? "main"
-        present = try args.choice("state", ["present", "absent"], default: "present") == "present"
-        for spec in rules + routes + [table] where spec.contains(where: { ";|&$`\n'\"".contains($0) }) {
-            throw ModuleError(argument: "rules", message: "'\(spec)' is not an ip rule or route")
+        // Rules and routes are words ip reads (keywords, addresses, prefixes, marks, devices):
+        // parsed, each word checked, and re-joined; anything else is refused.
+        func entries(_ argument: String, _ what: String, example: String) throws -> [String] {
+            try args.strings(argument).map { spec in
+                let words = (try? Shell.words(spec)) ?? []
+                guard !words.isEmpty, words.allSatisfy({ $0.range(of: #"^[A-Za-z0-9_.:/@%+,-]+$"#, options: .regularExpression) != nil }) else {
+                    throw ModuleError(argument: argument, message: "'\(spec)' is not an ip \(what)", fix: "write what follows `ip \(what) add`, e.g. \(example)")
+                }
+                return Shell.join(words)
+            }
         }
+        rules = try entries("rules", "rule", example: "fwmark 1 lookup 100")
+        routes = try entries("routes", "route", example: "local 0.0.0.0/0 dev lo")
+        table = try args.string("table") ?? "main"
+        guard table.range(of: #"^[A-Za-z0-9_]+$"#, options: .regularExpression) != nil else {
+            throw ModuleError(argument: "table", message: "'\(table)' is not a routing table (a number or a name)")
+        }
+        present = try args.choice("state", ["present", "absent"], default: "present") == "present"
         if rules.isEmpty, routes.isEmpty { throw ModuleError(argument: "rules", message: "iproute needs rules or routes") }
     }
 

@@ -32,12 +32,22 @@ public struct IptablesModule: Module {
         guard chain.range(of: #"^[A-Za-z0-9_\-]{1,28}$"#, options: .regularExpression) != nil else {
             throw ModuleError(argument: "chain", message: "'\(chain)' is not a chain name")
         }
-        rules = try args.strings("rules") + args.strings("rule")
+        // Each rule is parsed into its words and re-joined quoted: what reaches the shell is
+        // exactly the rule's arguments, and what is not a rule is refused.
+        rules = try (args.strings("rules") + args.strings("rule")).map { rule in
+            let words: [String]
+            do { words = try Shell.words(rule) } catch let error as ShellWordsError {
+                throw ModuleError(argument: "rules", message: "'\(rule)' is not an iptables rule: \(error.reason)",
+                                  fix: "write the rule's arguments only, e.g. -p tcp --dport 80 -j ACCEPT; quote a comment with \"...\"")
+            }
+            guard let first = words.first, first.hasPrefix("-") else {
+                throw ModuleError(argument: "rules", message: "'\(rule)' is not an iptables rule: a rule is options such as -p, -m, -j",
+                                  fix: "write what follows `iptables -A CHAIN`, e.g. -p tcp -m socket -j DIVERT")
+            }
+            return Shell.join(words)
+        }
         present = try args.choice("state", ["present", "absent"], default: "present") == "present"
         exclusive = try args.bool("exclusive", default: !Self.builtinChains.contains(chain))
-        for rule in rules where rule.contains(";") || rule.contains("`") || rule.contains("$(") || rule.contains("\n") {
-            throw ModuleError(argument: "rules", message: "'\(rule)' is not an iptables rule")
-        }
     }
 
     var liveQuery: FactQuery { FactQuery(key: "iptables:\(table)", command: "iptables -w -t \(table) -S") }

@@ -25,3 +25,50 @@ public enum Shell {
         }
     }
 }
+
+extension Shell {
+    /// Splits a command-line fragment written in a role (an iptables rule) into its words, as a
+    /// shell would with quotes, but refuses everything a shell would act on: `;`, `|`, `&`, `$`,
+    /// backquotes, redirections, parentheses, backslashes and newlines outside quotes, and `$`
+    /// or backquotes inside double quotes. The words go back to a shell only through `join`.
+    public static func words(_ text: String) throws -> [String] {
+        var words: [String] = []
+        var current = ""
+        var started = false
+        var quote: Character?
+        for character in text {
+            if let open = quote {
+                if character == open { quote = nil; continue }
+                if open == "\"", "$`\\".contains(character) {
+                    throw ShellWordsError(text: text, reason: "\(character) inside double quotes")
+                }
+                current.append(character)
+                continue
+            }
+            switch character {
+            case "'", "\"":
+                quote = character
+                started = true
+            case " ", "\t":
+                if started { words.append(current) }
+                current = ""
+                started = false
+            case ";", "|", "&", "$", "`", "<", ">", "(", ")", "\\", "\n", "\r", "*", "?", "~", "#", "{", "}":
+                throw ShellWordsError(text: text, reason: "'\(character == "\n" ? "newline" : String(character))' would mean something to a shell")
+            default:
+                current.append(character)
+                started = true
+            }
+        }
+        if quote != nil { throw ShellWordsError(text: text, reason: "a quote is not closed") }
+        if started { words.append(current) }
+        return words
+    }
+}
+
+/// A fragment that is not plain words.
+public struct ShellWordsError: Error, Sendable, CustomStringConvertible {
+    public var text: String
+    public var reason: String
+    public var description: String { "'\(text)': \(reason)" }
+}
