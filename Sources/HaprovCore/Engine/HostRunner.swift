@@ -187,7 +187,10 @@ struct HostRunner {
         }
         result.changes = plan.changes.map(\.summary)
         result.diffs = plan.changes.compactMap(\.diff)
-        let target = identity(for: task, base: transport)
+        let target: any Transport
+        do { target = try identity(for: task, base: transport) } catch {
+            return finish(.failed, "become: \(error)")
+        }
         if options.check {
             for change in plan.changes {
                 guard let checkScript = change.checkScript else { continue }
@@ -209,10 +212,12 @@ struct HostRunner {
     }
 
     /// The transport with the task's `become` applied on top of the host's.
-    private func identity(for task: BoundTask, base: any Transport) -> any Transport {
+    /// A become password that cannot be read (its variable or file missing) fails the task with
+    /// the reason rather than trying sudo without it.
+    private func identity(for task: BoundTask, base: any Transport) throws -> any Transport {
         switch task.task.become {
         case true? where !(base is BecomeTransport) && job.connection.user != job.connection.becomeUser:
-            let password = try? job.connection.becomePassword?.resolve()
+            let password = try job.connection.becomePassword?.resolve()
             return BecomeTransport(base, user: job.connection.becomeUser, password: password)
         case false?:
             return (base as? BecomeTransport)?.inner ?? base

@@ -34,7 +34,9 @@ public enum FactGatherer {
             let end = Array("\n\(nonce) end ".utf8)
             guard let beginAt = find(begin, in: bytes, from: cursor),
                   let endAt = find(end, in: bytes, from: beginAt + begin.count) else {
-                throw TransportError(host: host, step: .exec, message: "fact gathering output was cut short at \(query.key)")
+                // The host answered, but not as expected: that host fails with the reason; it is
+                // not unreachable.
+                throw FactError(message: "\(host): the facts came back cut short at \(query.key) (\(data.count) bytes read); run `haprov run INV --limit \(host) -- true` to see what the login prints")
             }
             let body = Data(bytes[(beginAt + begin.count)..<endAt])
             var statusEnd = endAt + end.count

@@ -1,0 +1,19 @@
+import Foundation
+import Testing
+@testable import HaprovCore
+
+@Suite struct FactGathererTests {
+    /// A host that answers with something else than the framed facts (a login banner that
+    /// swallows them, a shell that dies) fails with the reason; it is not called unreachable.
+    @Test func outputCutShortIsAFailureOfThatHostNotAnUnreachableOne() {
+        let queries = [FactQuery(key: "a", command: "echo a"), FactQuery(key: "b", command: "echo b")]
+        let cut = Data("N begin 0\na\nN end 0\n".utf8)
+        #expect(throws: FactError.self) { try FactGatherer.parse(cut, queries: queries, nonce: "N", host: "web1") }
+        do { _ = try FactGatherer.parse(cut, queries: queries, nonce: "N", host: "web1") } catch {
+            #expect("\(error)".contains("web1: the facts came back cut short at b"), "\(error)")
+        }
+        let whole = Data("N begin 0\na\nN end 0\nN begin 1\nb\nN end 3\n".utf8)
+        let facts = try? FactGatherer.parse(whole, queries: queries, nonce: "N", host: "web1")
+        #expect(facts?.outputs["b"]?.exitStatus == 3 && facts?.outputs["b"]?.text == "b")
+    }
+}
