@@ -140,8 +140,18 @@ enum JobBuilder {
                 HostJob(name: spec.name, connection: spec, roles: (rolesOfHost[spec.name] ?? []).compactMap { byName[$0] },
                         variables: inventory.variables(for: spec.name).merging(extraVariables) { _, extra in extra })
             }
+            // The roles' argument specs, for every host, before any host is reached; reported
+            // together with any connection problem.
+            let unconnected = hosts.map { job(ConnectionSpec(name: $0, address: $0)) }
+            SecretMasking.register(jobs: unconnected)
+            let problems = ArgumentSpecs.validate(unconnected) { host in
+                inventory.variableLocations(for: host).merging(Dictionary(uniqueKeysWithValues: extraVariables.keys.map { ($0, "-e \($0)") })) { _, e in e }
+            }
+            if !problems.isEmpty {
+                Console.error("\(problems.count) problem(s) with the roles' variables:\n" + problems.map { "  " + $0.description }.joined(separator: "\n"))
+            }
             let selected = try options.connectionSpecs(inventory, hosts: hosts).map(job)
-            SecretMasking.register(jobs: selected)
+            if !problems.isEmpty { throw ExitCode(HaprovExit.failure) }
             guard context else { return (selected, []) }
             let chosen = Set(hosts)
             let others = try inventory.select(limit: nil).filter { !chosen.contains($0) }.compactMap { host in

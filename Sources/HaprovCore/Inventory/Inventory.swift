@@ -10,6 +10,9 @@ public struct Inventory: Sendable {
         var vars: [String: Value] = [:]
         /// From group_vars/NAME: above every inventory-file group var (Ansible's precedence).
         var folderVars: [String: Value] = [:]
+        /// file:line:column of each variable, for problems found later (argument specs).
+        var varLocations: [String: String] = [:]
+        var folderVarLocations: [String: String] = [:]
     }
 
     public internal(set) var path: String
@@ -19,6 +22,8 @@ public struct Inventory: Sendable {
     var groupOrder: [String] = []
     var hostVars: [String: [String: Value]] = [:]
     var hostFolderVars: [String: [String: Value]] = [:]
+    var hostVarLocations: [String: [String: String]] = [:]
+    var hostFolderVarLocations: [String: [String: String]] = [:]
 
     public var groupNames: [String] { groupOrder }
 
@@ -59,6 +64,27 @@ public struct Inventory: Sendable {
     /// group vars (by depth, then ansible_group_priority, then name), group_vars/all,
     /// group_vars/GROUP, inventory-file host vars, host_vars/HOST. Dictionaries are replaced.
     public func variables(for host: String, magic: Bool = true) -> [String: Value] {
+        var merged: [String: Value] = [:]
+        for layer in layers(for: host) { merged.merge(layer.values) { _, new in new } }
+        if magic {
+            merged["inventory_hostname"] = .string(host)
+            merged["inventory_hostname_short"] = .string(String(host.split(separator: ".").first ?? Substring(host)))
+            merged["group_names"] = .list(groups(of: host).filter { $0 != "all" && $0 != "ungrouped" }.sorted().map { .string($0) })
+            merged["inventory_dir"] = .string(directory)
+            merged["groups"] = .map(Dictionary(uniqueKeysWithValues: groupOrder.map { ($0, Value.list(hosts(in: $0).map { .string($0) })) }))
+        }
+        return merged
+    }
+
+    /// Where each of the host's variables is set, by the same precedence (file:line:column).
+    public func variableLocations(for host: String) -> [String: String] {
+        var merged: [String: String] = [:]
+        for layer in layers(for: host) { merged.merge(layer.locations) { _, new in new } }
+        return merged
+    }
+
+    /// The host's variable layers, lowest precedence first.
+    private func layers(for host: String) -> [(values: [String: Value], locations: [String: String])] {
         let memberOf = groups(of: host).sorted { a, b in
             let (da, db) = (depth(a), depth(b))
             if da != db { return da < db }
@@ -67,20 +93,12 @@ public struct Inventory: Sendable {
             if pa != pb { return pa < pb }
             return a < b
         }
-        var merged: [String: Value] = [:]
-        for group in memberOf { merged.merge(groups[group]?.vars ?? [:]) { _, new in new } }
-        merged.merge(groups["all"]?.folderVars ?? [:]) { _, new in new }
-        for group in memberOf where group != "all" { merged.merge(groups[group]?.folderVars ?? [:]) { _, new in new } }
-        merged.merge(hostVars[host] ?? [:]) { _, new in new }
-        merged.merge(hostFolderVars[host] ?? [:]) { _, new in new }
-        if magic {
-            merged["inventory_hostname"] = .string(host)
-            merged["inventory_hostname_short"] = .string(String(host.split(separator: ".").first ?? Substring(host)))
-            merged["group_names"] = .list(memberOf.filter { $0 != "all" && $0 != "ungrouped" }.sorted().map { .string($0) })
-            merged["inventory_dir"] = .string(directory)
-            merged["groups"] = .map(Dictionary(uniqueKeysWithValues: groupOrder.map { ($0, Value.list(hosts(in: $0).map { .string($0) })) }))
-        }
-        return merged
+        var layers = memberOf.map { (groups[$0]?.vars ?? [:], groups[$0]?.varLocations ?? [:]) }
+        layers.append((groups["all"]?.folderVars ?? [:], groups["all"]?.folderVarLocations ?? [:]))
+        layers += memberOf.filter { $0 != "all" }.map { (groups[$0]?.folderVars ?? [:], groups[$0]?.folderVarLocations ?? [:]) }
+        layers.append((hostVars[host] ?? [:], hostVarLocations[host] ?? [:]))
+        layers.append((hostFolderVars[host] ?? [:], hostFolderVarLocations[host] ?? [:]))
+        return layers
     }
 
     /// The folder of the inventory file; relative paths in variables resolve against it.

@@ -96,6 +96,7 @@ extension Inventory {
                         case .null: break
                         case .map(let vars):
                             hostVars[host, default: [:]].merge(vars) { _, new in new }
+                            hostVarLocations[host, default: [:]].merge(document.valueLocations(varsNode)) { _, new in new }
                             checkConnectionVars(vars, node: varsNode, document: document, problems: &problems)
                         default:
                             problems.append(LoadProblem(location: document.location(varsNode), message: "variables of host \(host) must be a mapping"))
@@ -116,6 +117,7 @@ extension Inventory {
                 case .null: break
                 case .map(let vars):
                     groups[name]?.vars.merge(vars) { _, new in new }
+                    groups[name]?.varLocations.merge(document.valueLocations(valueNode)) { _, new in new }
                     checkConnectionVars(vars, node: valueNode, document: document, problems: &problems)
                 default:
                     problems.append(LoadProblem(location: at, message: "vars of \(name) must be a mapping"))
@@ -203,9 +205,14 @@ extension Inventory {
                     : [full]
                 for file in files {
                     do {
-                        let vars = try RoleLoader.loadVariables(file)
-                        if folder == "group_vars" { groups[name]?.folderVars.merge(vars) { _, new in new } }
-                        else { hostFolderVars[name, default: [:]].merge(vars) { _, new in new } }
+                        let (vars, locations) = try RoleLoader.loadVariablesWithLocations(file)
+                        if folder == "group_vars" {
+                            groups[name]?.folderVars.merge(vars) { _, new in new }
+                            groups[name]?.folderVarLocations.merge(locations) { _, new in new }
+                        } else {
+                            hostFolderVars[name, default: [:]].merge(vars) { _, new in new }
+                            hostFolderVarLocations[name, default: [:]].merge(locations) { _, new in new }
+                        }
                     } catch let error as LoadError {
                         problems += error.problems
                     } catch {

@@ -38,8 +38,9 @@ public enum RoleLoader {
         if let path = mainFile(directory + "/handlers") {
             handlers = collect(&problems) { try loadTasks(path) } ?? []
         }
-        if let path = mainFile(directory + "/defaults") {
-            defaults = collect(&problems) { try loadVariables(path) } ?? [:]
+        var defaultLocations: [String: String] = [:]
+        if let path = mainFile(directory + "/defaults"), let loaded = collect(&problems, { try loadVariablesWithLocations(path) }) {
+            (defaults, defaultLocations) = loaded
         }
         var rollout: RolloutSpec?
         if let path = mainFile(directory + "/meta", names: ["rollout.yml", "rollout.yaml"]) {
@@ -54,8 +55,13 @@ public enum RoleLoader {
         if let path = mainFile(directory + "/meta", names: ["smoke.yml", "smoke.yaml"]) {
             smoke = collect(&problems) { try SmokeSpec.load(path) }
         }
+        var specs: ArgumentSpecs?
+        if let path = mainFile(directory + "/meta", names: ["argument_specs.yml", "argument_specs.yaml"]) {
+            specs = collect(&problems) { try ArgumentSpecs.load(path) }
+        }
         if !problems.isEmpty { throw LoadError(problems: problems) }
-        return Role(name: name, directory: directory, tasks: tasks, handlers: handlers, defaults: defaults, rollout: rollout, smoke: smoke)
+        return Role(name: name, directory: directory, tasks: tasks, handlers: handlers, defaults: defaults, rollout: rollout, smoke: smoke,
+                    defaultLocations: defaultLocations, argumentSpecs: specs)
     }
 
     private static func collect<T>(_ problems: inout [LoadProblem], _ body: () throws -> T) -> T? {
@@ -77,12 +83,17 @@ public enum RoleLoader {
     }
 
     static func loadVariables(_ path: String) throws -> [String: Value] {
+        try loadVariablesWithLocations(path).values
+    }
+
+    /// A variables file and where each variable's value is written.
+    static func loadVariablesWithLocations(_ path: String) throws -> (values: [String: Value], locations: [String: String]) {
         let document = try YAMLDocument(path: path)
-        guard let root = document.root else { return [:] }
+        guard let root = document.root else { return ([:], [:]) }
         guard case .map(let entries) = YAMLDocument.value(root) else {
             throw LoadError(problems: [LoadProblem(location: document.location(root), message: "expected a mapping of variables")])
         }
-        return entries
+        return (entries, document.valueLocations(root))
     }
 
     /// Parses a task list; each task is a mapping with exactly one module key.

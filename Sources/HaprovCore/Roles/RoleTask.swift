@@ -44,6 +44,10 @@ public struct Role: Sendable {
     public var rollout: RolloutSpec? = nil
     /// What the smoke tests run against on this role's hosts (`meta/smoke.yml`).
     public var smoke: SmokeSpec? = nil
+    /// Where each default is written (defaults/main.yml:line:column).
+    public var defaultLocations: [String: String] = [:]
+    /// The role's variables: types, choices, required (`meta/argument_specs.yml`, Ansible's format).
+    public var argumentSpecs: ArgumentSpecs? = nil
 
     /// Where `template` and `copy` look for `src`: the role's own folders first.
     public func searchPaths(topLevelTemplates: String?) -> [String] {

@@ -23,6 +23,14 @@ public struct YAMLDocument {
         return "\(path):\(mark.line):\(mark.column)"
     }
 
+    /// Where each key of a mapping node's values is written (file:line:column of the value).
+    func valueLocations(_ node: Node) -> [String: String] {
+        guard case .mapping(let mapping) = node else { return [:] }
+        var locations: [String: String] = [:]
+        for (key, value) in mapping { locations[key.string ?? "\(key)"] = location(value) }
+        return locations
+    }
+
     /// A value written on a command line (`-e name=VALUE`), read as YAML like Ansible does.
     public static func parseValue(_ text: String) throws -> Value {
         guard let node = try Yams.compose(yaml: text) else { return .null }
