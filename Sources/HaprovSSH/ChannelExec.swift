@@ -7,6 +7,8 @@ extension SSHSession {
     /// in the same loop, so neither stream can fill its window and stall the other.
     func exec(_ command: String, stdin: Data?, timeout: Duration?) throws -> CommandResult {
         reapAbandonedChannels()
+        startKeepalive()
+        lastInbound = Date()
         let deadline = timeout.map(Deadline.init)
         let step: TransportStep = deadline == nil ? .exec : .timeout
         let what = "command `\(Self.abbreviate(command))`"

@@ -21,6 +21,17 @@ final class SSHSession {
     /// Channels of timed-out commands, waiting for the server's close (see `abandon`).
     var abandonedChannels: [OpaquePointer] = []
     private var freed = false
+    /// When the server last sent anything. The session asks for a keepalive reply every
+    /// `keepaliveSeconds` while it waits, so a live server is never silent much longer; one
+    /// silent for `silenceLimit` is gone (a cable pulled, a host powered off) and the wait ends
+    /// there instead of at the command's own deadline, which can be half an hour.
+    var lastInbound = Date()
+    /// When a wait last ended: a session idle between operations is not a silent server.
+    private var lastWait = Date.distantPast
+    /// Keepalives only once logged in: a global request in the middle of the key exchange breaks it.
+    var keepaliveActive = false
+    static let keepaliveSeconds: Int32 = 5
+    static let silenceLimit: TimeInterval = 20
 
     init(host: String, socket: Int32) throws {
         try LibSSH2.ensureInitialized(host: host)
@@ -32,6 +43,14 @@ final class SSHSession {
         self.raw = raw
         self.socket = socket
         libssh2_session_set_blocking(raw, 0)
+    }
+
+    /// Starts keepalives (after login).
+    func startKeepalive() {
+        guard !keepaliveActive else { return }
+        libssh2_keepalive_config(raw, 1, UInt32(Self.keepaliveSeconds))
+        keepaliveActive = true
+        lastInbound = Date()
     }
 
     deinit { disconnect() }
@@ -142,12 +161,24 @@ final class SSHSession {
             if deadline.expired { throw timeout(step, what, deadline) }
             cap = min(cap, deadline.remainingMilliseconds)
         }
+        if Date().timeIntervalSince(lastWait) > 2 { lastInbound = Date() }
+        defer { lastWait = Date() }
+        if keepaliveActive {
+            var next: Int32 = 0
+            _ = libssh2_keepalive_send(raw, &next)
+        }
         var pfd = pollfd(fd: socket, events: events, revents: 0)
         let ready = poll(&pfd, 1, cap)
         if ready < 0 && errno != EINTR {
             isBroken = true
             throw TransportError(host: host, step: step, message: "\(what): poll failed: \(String(cString: strerror(errno)))",
                                  fix: "check the connection to \(host); haprov reconnects on the next command")
+        }
+        if ready > 0, pfd.revents & Int16(POLLIN) != 0 { lastInbound = Date() }
+        if ready == 0, keepaliveActive, Date().timeIntervalSince(lastInbound) > Self.silenceLimit {
+            isBroken = true
+            throw TransportError(host: host, step: .exec, message: "\(what): \(host) has not answered for \(Int(Self.silenceLimit)) s (keepalives unanswered): the connection is lost",
+                                 fix: "check that \(host) is up and reachable; haprov reconnects on the next command")
         }
         if ready == 0, let deadline, deadline.expired { throw timeout(step, what, deadline) }
     }

@@ -74,13 +74,13 @@ import Testing
 
         // A key that did not sign the repository: apt refuses it, and its words reach the user.
         let wrongKey = try Binary.run(["apply", "--no-test", "--roles-path", Self.roles, Self.inventory,
-                                       "-e", "repo_name=haprov-other", "-e", "repo_key=other.asc", "-e", "repo_path=/mirror"], timeout: .seconds(300))
+                                       "-e", "repo_name=haprov-other", "-e", "repo_key_path=other.asc", "-e", "repo_path=/mirror"], timeout: .seconds(300))
         #expect(wrongKey.exitStatus == 1)
         #expect(wrongKey.stdoutText.contains("NO_PUBKEY") || wrongKey.stdoutText.contains("not signed"), "\(wrongKey.stdoutText)")
 
         // A URL that answers with a page, not a key: nothing is installed as a keyring.
         let page = try Binary.run(["apply", "--no-test", "--roles-path", Self.roles, Self.inventory,
-                                   "-e", "repo_name=haprov-page", "-e", "repo_key=page.html"], timeout: .seconds(300))
+                                   "-e", "repo_name=haprov-page", "-e", "repo_key_path=page.html"], timeout: .seconds(300))
         #expect(page.exitStatus == 1)
         #expect(page.stdoutText.contains("did not return an armored OpenPGP public key"), "\(page.stdoutText)")
         let keyrings = try StackTests.haprov(["run", Self.inventory, "--", "ls /etc/apt/keyrings"]).stdoutText

@@ -53,6 +53,13 @@ enum Binary {
         #expect(root.exitStatus == 1 && root.stderrText.contains("HAPROV_LAB_ROOT '/tmp/x;touch haprov-pwned' is not a plain absolute path"), "\(root.stderrText)")
     }
 
+    /// Scripts/bad-inputs: every bad input refused with its place; no crash, hang or secret shown.
+    @Test func badInputsAreRefusedWithTheirPlace() throws {
+        let result = try LocalProcess.run(["/usr/bin/python3", Binary.repository + "/Scripts/bad-inputs", Binary.path], timeout: .seconds(600))
+        #expect(result.succeeded, "\(result.stdoutText)\n\(result.stderrText)")
+        #expect(result.stdoutText.contains("crashes 0  hangs 0  secrets shown 0"), "\(result.stdoutText)")
+    }
+
     @Test func usageErrorsExit64() throws {
         let result = try Binary.run(["run", Binary.repository + "/Inventories/lab-sam.yml"])
         #expect(result.exitStatus == 64)

@@ -133,7 +133,7 @@ enum JobBuilder {
         }
         do {
             let playbook = try Playbook(inventory.groupVariables("all")[Playbook.variable], source: inventory.path)
-            let loaded = try RoleLoader.load(playbook.roleNames, from: roles)
+            let loaded = try playbook.loadRoles(from: roles)
             let byName = Dictionary(uniqueKeysWithValues: loaded.map { ($0.name, $0) })
             let rolesOfHost = try playbook.roles(select: { try inventory.select(limit: $0) })
             func job(_ spec: ConnectionSpec) -> HostJob {

@@ -102,7 +102,10 @@ public struct AptModule: Module {
             }
             // A pinned version is what the inventory asks for, even below the installed one.
             let downgrades = wanted.contains { Self.parts($0).version != nil } ? "--allow-downgrades " : ""
-            let install = "\(apt) install \(recommends ? "" : "--no-install-recommends ")\(downgrades)\(Shell.join(wanted))"
+            // A run cut off mid-install (haprov killed, the host cut off) leaves dpkg half done:
+            // finish that first, or apt refuses everything.
+            let install = "if [ -n \"$(ls -A /var/lib/dpkg/updates 2>/dev/null)\" ]; then DEBIAN_FRONTEND=noninteractive dpkg --configure -a; fi && "
+                + "\(apt) install \(recommends ? "" : "--no-install-recommends ")\(downgrades)\(Shell.join(wanted))"
             // A package the cache does not know yet needs a refresh even if the cache is young.
             let script = stale ? "\(update) && \(install)" : "\(install) || { \(update) && \(install); }"
             return Plan([Change(summary: "install \(wanted.joined(separator: ", "))", script: script, slow: true, touches: [.packages])])

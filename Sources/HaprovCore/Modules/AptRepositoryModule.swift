@@ -97,6 +97,7 @@ public struct AptRepositoryModule: Module {
         mkdir -p -m 755 /etc/apt/keyrings
         tmp=$(mktemp /etc/apt/keyrings/.haprov.XXXXXX)
         trap 'rm -f -- "$tmp"' EXIT
+        trap 'rm -f -- "$tmp"; exit 129' HUP INT TERM PIPE
         curl -fsSL --max-time 60 \(Shell.quote(url)) -o "$tmp" || { echo "cannot download \(url)" >&2; exit 3; }
         # apt reads .asc keyrings as armored text only.
         if ! grep -q -- '-----BEGIN PGP PUBLIC KEY BLOCK-----' "$tmp"; then
@@ -104,7 +105,7 @@ public struct AptRepositoryModule: Module {
         fi
         chmod 644 "$tmp"
         mv -f -- "$tmp" \(Shell.quote(path))
-        trap - EXIT
+        trap - EXIT HUP INT TERM PIPE
         """
     }
 }

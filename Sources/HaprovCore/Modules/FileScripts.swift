@@ -13,7 +13,9 @@ public enum FileScripts {
             "dir=$(dirname -- \(p))",
             "mkdir -p -- \"$dir\"",
             "tmp=$(mktemp \"$dir/.haprov.XXXXXX\")",
+            // A lost connection hangs the shell up: the temporary file goes then too.
             "trap 'rm -f -- \"$tmp\"' EXIT",
+            "trap 'rm -f -- \"$tmp\"; exit 129' HUP INT TERM PIPE",
             "cat > \"$tmp\"",
         ]
         if let mode {
@@ -35,7 +37,7 @@ public enum FileScripts {
             lines.append("if [ -f \(p) ]; then cp -p -- \(p) \(p).$(date +%Y%m%dT%H%M%S).haprov~; fi")
         }
         lines.append("mv -f -- \"$tmp\" \(p)")
-        lines.append("trap - EXIT")
+        lines.append("trap - EXIT HUP INT TERM PIPE")
         return lines.joined(separator: "\n")
     }
 
@@ -49,6 +51,7 @@ public enum FileScripts {
             dir=$(dirname -- \(p)); [ -d "$dir" ] || dir=/tmp
             tmp=$(mktemp "$dir/.haprov-check.XXXXXX")
             trap 'rm -f -- "$tmp"' EXIT
+            trap 'rm -f -- "$tmp"; exit 129' HUP INT TERM PIPE
             cat > "$tmp"
             if ! out=$(\(command) 2>&1); then printf 'would be rejected by validation (%s):\\n%s\\n' \(Shell.quote(validate)) "$out" >&2; exit 3; fi
             """

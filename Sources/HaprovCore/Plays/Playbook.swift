@@ -25,6 +25,8 @@ public struct Playbook: Sendable {
     }
 
     public var plays: [Play]
+    /// The inventory file the plays come from.
+    public var source: String = ""
 
     public static let variable = "haprov_plays"
 
@@ -71,6 +73,23 @@ public struct Playbook: Sendable {
         }
         if !problems.isEmpty { throw LoadError(problems: problems) }
         self.plays = plays
+        self.source = source
+    }
+
+    /// Where a role is named: the first play that lists it.
+    public func place(of role: String) -> String {
+        let index = plays.firstIndex { $0.roles.contains(role) }
+        return "\(source): \(Self.variable)[\(index ?? 0)]"
+    }
+
+    /// Loads the plays' roles from `folder`; a missing role is reported where a play names it.
+    public func loadRoles(from folder: String) throws -> [Role] {
+        do { return try RoleLoader.load(roleNames, from: folder) } catch let error as LoadError {
+            throw LoadError(problems: error.problems.map { problem in
+                guard problem.message.hasPrefix("no role "), let role = problem.message.split(separator: " ").last.map(String.init) else { return problem }
+                return LoadProblem(location: place(of: role), message: "no role \(role) in \(folder)", fix: problem.fix)
+            })
+        }
     }
 
     /// Every role named by some play, once, in first-use order.
