@@ -10,6 +10,7 @@ struct HostRunner {
     let reporter: any Reporter
     let options: EngineOptions
     let renderer = TemplateRenderer()
+    var pending: PendingHandlers { PendingHandlers(baselineDirectory: options.baselineDirectory) }
 
     /// The recap, and the host facts read in the first round trip (empty when unreachable).
     func run() -> (recap: HostRecap, hostFacts: [String: Value]) {
@@ -62,6 +63,11 @@ struct HostRunner {
     /// an earlier change) counts as a change of unknown extent.
     func preview(_ host: PreparedHost) -> ChangePreview {
         var preview = ChangePreview()
+        let leftPending = pendingHandlers(host)
+        if !leftPending.isEmpty {
+            preview.tasks.append("handlers left pending by an earlier run")
+            preview.handlers.formUnion(leftPending)
+        }
         for task in host.tasks {
             guard (try? task.shouldRun(renderer: renderer)) != false else { continue }
             guard let module = task.module, let plan = try? module.plan(host.facts) else {
@@ -98,7 +104,7 @@ struct HostRunner {
         }.filter(selectedByTags)
 
         // Round trip 1: host facts plus the facts of every task that could already be built.
-        var facts = try FactGatherer.gather([BaseFacts.query] + extraQueries + tasks.compactMap(\.module).flatMap(\.facts), on: transport)
+        var facts = try FactGatherer.gather([BaseFacts.query, pending.query] + extraQueries + tasks.compactMap(\.module).flatMap(\.facts), on: transport)
         let hostFacts = BaseFacts.variables(from: try facts.output(BaseFacts.query))
 
         // With host facts known, rebuild tasks that needed them; gather what those add.
@@ -121,7 +127,16 @@ struct HostRunner {
         let transport = host.transport
         var facts = host.facts
         defer { host.facts = facts }
-        var notified: Set<String> = []
+        // Handlers an earlier run notified but never ran (it was killed or cut off) run now.
+        let leftPending = pendingHandlers(host)
+        var notified = leftPending
+        if !leftPending.isEmpty {
+            let result = TaskResult(host: job.name, role: "-", task: "handlers left pending by an earlier run", status: .changed,
+                                    changes: leftPending.sorted().map { "run handler: \($0)" }, diffs: [],
+                                    message: "an earlier run changed this host and stopped before its handlers ran", isHandler: false, seconds: 0)
+            reporter.report(.task(result))
+            tally(result, into: &recap)
+        }
         var stale = false
         for index in tasks.indices {
             let outcome = try perform(tasks[index], facts: &facts, stale: &stale, remaining: tasks[index...], on: transport)
@@ -129,12 +144,23 @@ struct HostRunner {
             if outcome.status == .changed { notified.formUnion(tasks[index].task.notify) }
             if outcome.status == .failed, !tasks[index].task.ignoreErrors { return }
         }
-        try runHandlers(notified, facts: &facts, on: transport, recap: &recap, hostFacts: host.hostFacts)
+        let handled = try runHandlers(notified, facts: &facts, on: transport, recap: &recap, hostFacts: host.hostFacts)
+        if handled, !options.check, !notified.isEmpty {
+            _ = try transport.run(pending.clear, stdin: nil, timeout: .seconds(30))
+        }
     }
 
+    /// Pending handler names that some role of this host has.
+    private func pendingHandlers(_ host: PreparedHost) -> Set<String> {
+        let names = pending.names(in: host.facts)
+        let known = Set(job.roles.flatMap { $0.handlers.flatMap { [$0.name] + $0.listen } })
+        return names.intersection(known)
+    }
+
+    /// Runs the notified handlers; false when one failed.
     private func runHandlers(_ notified: Set<String>, facts: inout HostFacts, on transport: any Transport,
-                             recap: inout HostRecap, hostFacts: [String: Value]) throws {
-        guard !notified.isEmpty else { return }
+                             recap: inout HostRecap, hostFacts: [String: Value]) throws -> Bool {
+        guard !notified.isEmpty else { return true }
         var handlers: [BoundTask] = []
         for role in job.roles {
             let chosen = role.handlers.filter { notified.contains($0.name) || !notified.isDisjoint(with: $0.listen) }
@@ -146,8 +172,9 @@ struct HostRunner {
         for index in handlers.indices {
             let outcome = try perform(handlers[index], facts: &facts, stale: &stale, remaining: handlers[index...], on: transport)
             tally(outcome, into: &recap)
-            if outcome.status == .failed { return }
+            if outcome.status == .failed { return false }
         }
+        return true
     }
 
     /// Plans one task and, unless in check mode, applies the plan. Reports the result.
@@ -200,7 +227,8 @@ struct HostRunner {
             return finish(.changed)
         }
         for change in plan.changes {
-            let run = try runReportingProgress(change, label: task.label, on: target)
+            let run = try runReportingProgress(change, label: task.label, on: target,
+                                               notifying: task.isHandler ? [] : task.task.notify)
             if !run.succeeded {
                 stale = true
                 let detail = [run.stderrText, run.stdoutText].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
@@ -226,8 +254,10 @@ struct HostRunner {
         }
     }
 
-    private func runReportingProgress(_ change: Change, label: String, on transport: any Transport) throws -> CommandResult {
-        guard change.slow else { return try transport.run(change.scriptRecordingBaseline(in: options.baselineDirectory), stdin: change.stdin, timeout: options.commandTimeout) }
+    private func runReportingProgress(_ change: Change, label: String, on transport: any Transport, notifying: [String]) throws -> CommandResult {
+        let base = change.scriptRecordingBaseline(in: options.baselineDirectory)
+        let script = notifying.isEmpty ? base : pending.record(notifying) + "\n" + base
+        guard change.slow else { return try transport.run(script, stdin: change.stdin, timeout: options.commandTimeout) }
         let done = DispatchSemaphore(value: 0)
         let host = job.name
         let reporter = self.reporter
@@ -240,7 +270,7 @@ struct HostRunner {
         }
         ticker.start()
         defer { done.signal() }
-        return try transport.run(change.scriptRecordingBaseline(in: options.baselineDirectory), stdin: change.stdin, timeout: options.commandTimeout)
+        return try transport.run(script, stdin: change.stdin, timeout: options.commandTimeout)
     }
 
     private func selectedByTags(_ task: BoundTask) -> Bool {

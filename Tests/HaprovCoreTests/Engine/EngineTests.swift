@@ -120,3 +120,30 @@ import Testing
         #expect(summary.recaps[1].changed == 5)
     }
 }
+
+/// A run killed between a change and its handler leaves the handler's name on the host; the
+/// next run (which finds the file already in sync) still runs it, and check calls it drift.
+@Suite struct PendingHandlerTests {
+    @Test func aHandlerLeftPendingRunsOnTheNextApplyAndIsDriftForCheck() throws {
+        let root = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let tests = EngineTests()
+        let job = try tests.job(root: root)
+        let (first, _) = tests.run(job)
+        #expect(first.succeeded)
+        let pendingFile = root + "/pending-handlers"
+        #expect(!FileManager.default.fileExists(atPath: pendingFile), "handlers ran: nothing left pending")
+        // As if the run had been killed right after writing demo.conf, before its handler.
+        try "restart demo\n".write(toFile: pendingFile, atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(atPath: root + "/handler-ran")
+        let (check, checkResults) = tests.run(job, check: true)
+        #expect(check.changed, "check reports the pending handler as drift")
+        #expect(checkResults.contains { $0.task == "handlers left pending by an earlier run" && $0.status == .changed })
+        let (again, results) = tests.run(job)
+        #expect(again.succeeded)
+        #expect(results.contains { $0.isHandler && $0.status == .changed }, "the pending handler ran")
+        #expect(!FileManager.default.fileExists(atPath: pendingFile))
+        let (quiet, _) = tests.run(job)
+        #expect(!quiet.changed)
+    }
+}
