@@ -37,17 +37,17 @@ enum BaseImage {
             if !isCurrent {
                 log("updating the base tree's settings")
                 try bake(LabPaths.base)
-                try LabShell.must("echo \(revision) > \(marker)", "base tree")
+                try LabShell.must("echo \(revision) > \(Shell.quote(marker))", "base tree")
             }
             return
         }
         let tmp = LabPaths.base + ".tmp"
         let mirror = try mirror()
         log("building the base tree (debootstrap bookworm, about a minute; cached afterwards)")
-        try LabShell.must("mkdir -p \(LabPaths.root) && rm -rf \(tmp) && debootstrap --variant=minbase --include=\(packages) bookworm \(tmp) \(Shell.quote(mirror)) >\(LabPaths.root)/debootstrap.log 2>&1",
+        try LabShell.must("mkdir -p \(Shell.quote(LabPaths.root)) && rm -rf \(Shell.quote(tmp)) && debootstrap --variant=minbase --include=\(packages) bookworm \(Shell.quote(tmp)) \(Shell.quote(mirror)) >\(Shell.quote(LabPaths.root))/debootstrap.log 2>&1",
                           "debootstrap (log: \(LabPaths.root)/debootstrap.log)", timeout: .seconds(1200))
         try bake(tmp)
-        try LabShell.must("rm -rf \(LabPaths.base) && mv \(tmp) \(LabPaths.base) && echo \(revision) > \(marker)", "base tree")
+        try LabShell.must("rm -rf \(Shell.quote(LabPaths.base)) && mv \(Shell.quote(tmp)) \(Shell.quote(LabPaths.base)) && echo \(revision) > \(Shell.quote(marker))", "base tree")
     }
 
     /// What every host shares (idempotent): quick shutdown, no consoles, sshd keys made per host, apt quiet.

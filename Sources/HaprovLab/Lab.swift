@@ -25,9 +25,9 @@ public struct Lab: Sendable {
         try Preflight.check(config, creating: true)
         try refuseOverlappingLabs()
         try BaseImage.ensure(log: log)
-        try LabShell.must("mkdir -p \(config.directory)/hosts && chmod 700 \(config.directory)", "lab folder")
+        try LabShell.must("mkdir -p \(Shell.quote(config.directory))/hosts && chmod 700 \(Shell.quote(config.directory))", "lab folder")
         if !FileManager.default.fileExists(atPath: config.privateKey) {
-            try LabShell.must("ssh-keygen -q -t ed25519 -N '' -C haprov-lab-\(config.name) -f \(config.privateKey)", "lab key")
+            try LabShell.must("ssh-keygen -q -t ed25519 -N '' -C haprov-lab-\(config.name) -f \(Shell.quote(config.privateKey))", "lab key")
         }
         try raiseInotifyLimits()
         try LabNetwork.up(config)
@@ -36,7 +36,7 @@ public struct Lab: Sendable {
         try writeKnownHosts()
         try repairSilentHosts(hosts.filter { wasRunning.contains($0.host.name) })
         try waitForSSH(hosts, timeout: timeout)
-        try LabShell.must("echo \(Shell.quote(config.network.description)) > \(config.directory)/subnet", "lab record")
+        try LabShell.must("echo \(Shell.quote(config.network.description)) > \(Shell.quote(config.directory))/subnet", "lab record")
     }
 
     /// Every host's systemd takes inotify instances from root's shared budget (128 by default):
@@ -51,12 +51,18 @@ public struct Lab: Sendable {
     func writeKnownHosts() throws {
         var lines = ""
         for host in hosts {
-            let key = try String(contentsOfFile: host.directory + "/keys/ssh_host_ed25519_key.pub", encoding: .utf8)
+            let path = host.directory + "/keys/ssh_host_ed25519_key.pub"
+            guard let key = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw LabError("\(host.host.name): its host key \(path) is missing (the host was not set up to the end)",
+                               fix: "haprov lab reset INVENTORY \(host.host.name)")
+            }
             let fields = key.split(separator: " ")
             guard fields.count >= 2 else { continue }
             lines += "\(host.host.address) \(fields[0]) \(fields[1])\n"
         }
-        try lines.write(toFile: config.knownHosts, atomically: true, encoding: .utf8)
+        do { try lines.write(toFile: config.knownHosts, atomically: true, encoding: .utf8) } catch {
+            throw LabError("cannot write \(config.knownHosts)", fix: "check that \(config.directory) exists and is writable by root")
+        }
     }
 
     /// A host left running whose sshd no longer answers (hung, or its network undone by hand)
@@ -126,7 +132,7 @@ public struct Lab: Sendable {
         try Preflight.check(nil, creating: false)
         _ = Parallel.map(hosts) { host in (try? host.destroy()) != nil }
         try LabNetwork.down(config)
-        try LabShell.run("rm -rf \(config.directory)")
+        try LabShell.run("rm -rf \(Shell.quote(config.directory))")
     }
 
     /// Back to the pristine base tree in seconds; all hosts when `names` is empty.

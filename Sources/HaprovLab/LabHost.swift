@@ -18,7 +18,7 @@ struct LabHost {
     var pidFile: String { directory + "/nspawn.pid" }
 
     var isRunning: Bool {
-        (try? LabShell.run("[ -s \(pidFile) ] && kill -0 \"$(cat \(pidFile))\" 2>/dev/null").succeeded) ?? false
+        (try? LabShell.run("[ -s \(Shell.quote(pidFile)) ] && kill -0 \"$(cat \(Shell.quote(pidFile)))\" 2>/dev/null").succeeded) ?? false
     }
 
     /// Creates what is missing and boots the host when it is not running.
@@ -41,28 +41,28 @@ struct LabHost {
         let ns = namespace, prefix = config.network.prefix
         try LabShell.must("""
             set -e
-            [ -e /run/netns/\(ns) ] || ip netns add \(ns)
-            if ! ip -n \(ns) link show host0 >/dev/null 2>&1; then
-              ip link del \(veth) 2>/dev/null || true
-              ip link add \(veth) type veth peer name host0 address \(mac) netns \(ns)
+            [ -e /run/netns/\(Shell.quote(ns)) ] || ip netns add \(Shell.quote(ns))
+            if ! ip -n \(Shell.quote(ns)) link show host0 >/dev/null 2>&1; then
+              ip link del \(Shell.quote(veth)) 2>/dev/null || true
+              ip link add \(Shell.quote(veth)) type veth peer name host0 address \(Shell.quote(mac)) netns \(Shell.quote(ns))
             fi
-            ip link set \(veth) master \(config.bridge) up
-            ip -n \(ns) link set lo up
-            ip -n \(ns) link set host0 up
-            ip -n \(ns) addr show dev host0 | grep -qw \(host.address) || ip -n \(ns) addr add \(host.address)/\(prefix) dev host0
+            ip link set \(Shell.quote(veth)) master \(Shell.quote(config.bridge)) up
+            ip -n \(Shell.quote(ns)) link set lo up
+            ip -n \(Shell.quote(ns)) link set host0 up
+            ip -n \(Shell.quote(ns)) addr show dev host0 | grep -qw \(Shell.quote(host.address)) || ip -n \(Shell.quote(ns)) addr add \(Shell.quote(host.address))/\(prefix) dev host0
             # Only what is missing: a running host's routes may be the stack's own (backends
             # routed through a VIP).
-            [ -n "$(ip -n \(ns) route show \(config.network.description) dev host0)" ] ||
-              ip -n \(ns) route add \(config.network.description) dev host0 proto kernel scope link src \(host.address)
-            [ -n "$(ip -n \(ns) route show default)" ] || ip -n \(ns) route add default via \(config.gateway)
+            [ -n "$(ip -n \(Shell.quote(ns)) route show \(config.network.description) dev host0)" ] ||
+              ip -n \(Shell.quote(ns)) route add \(config.network.description) dev host0 proto kernel scope link src \(Shell.quote(host.address))
+            [ -n "$(ip -n \(Shell.quote(ns)) route show default)" ] || ip -n \(Shell.quote(ns)) route add default via \(Shell.quote(config.gateway))
             """, "network of \(host.name)")
     }
 
     func mountRoot() throws {
         try LabShell.must("""
             set -e
-            mkdir -p \(directory)/upper \(directory)/work \(root)
-            mountpoint -q \(root) || mount -t overlay overlay -o lowerdir=\(LabPaths.base),upperdir=\(directory)/upper,workdir=\(directory)/work \(root)
+            mkdir -p \(Shell.quote(directory))/upper \(Shell.quote(directory))/work \(Shell.quote(root))
+            mountpoint -q \(Shell.quote(root)) || mount -t overlay overlay -o lowerdir=\(Shell.quote(LabPaths.base)),upperdir=\(Shell.quote(directory))/upper,workdir=\(Shell.quote(directory))/work \(Shell.quote(root))
             """, "root filesystem of \(host.name)")
     }
 
@@ -71,18 +71,18 @@ struct LabHost {
     func personalise() throws {
         try LabShell.must("""
             set -e
-            r=\(root); keys=\(directory)/keys
-            echo \(host.name) > $r/etc/hostname
-            printf '127.0.0.1 localhost\\n127.0.1.1 %s\\n' \(host.name) > $r/etc/hosts
+            r=\(Shell.quote(root)); keys=\(Shell.quote(directory))/keys
+            echo \(Shell.quote(host.name)) > $r/etc/hostname
+            printf '127.0.0.1 localhost\\n127.0.1.1 %s\\n' \(Shell.quote(host.name)) > $r/etc/hosts
             mkdir -p $keys
-            [ -e $keys/ssh_host_ed25519_key ] || ssh-keygen -q -t ed25519 -N '' -C \(host.name) -f $keys/ssh_host_ed25519_key
+            [ -e $keys/ssh_host_ed25519_key ] || ssh-keygen -q -t ed25519 -N '' -C \(Shell.quote(host.name)) -f $keys/ssh_host_ed25519_key
             cp $keys/ssh_host_ed25519_key $keys/ssh_host_ed25519_key.pub $r/etc/ssh/
             chmod 600 $r/etc/ssh/ssh_host_ed25519_key
             for home in $r/root $r/home/student; do
-              mkdir -p $home/.ssh && cp \(config.privateKey).pub $home/.ssh/authorized_keys && chmod 700 $home/.ssh && chmod 600 $home/.ssh/authorized_keys
+              mkdir -p $home/.ssh && cp \(Shell.quote(config.privateKey)).pub $home/.ssh/authorized_keys && chmod 700 $home/.ssh && chmod 600 $home/.ssh/authorized_keys
             done
             chroot $r chown -R student:student /home/student/.ssh
-            printf 'Acquire::http::Proxy "http://%s:%s";\\n' \(config.gateway) \(LabNetwork.proxyPort) > $r/etc/apt/apt.conf.d/01haprov-proxy
+            printf 'Acquire::http::Proxy "http://%s:%s";\\n' \(Shell.quote(config.gateway)) \(LabNetwork.proxyPort) > $r/etc/apt/apt.conf.d/01haprov-proxy
             """, "keys and settings of \(host.name)")
     }
 
@@ -100,11 +100,11 @@ struct LabHost {
               echo $$ > "$cg/cgroup.procs" 2>/dev/null || true
             done
             SYSTEMD_NSPAWN_API_VFS_WRITABLE=network SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 \
-              setsid nohup systemd-nspawn -q -b -D \(root) -M \(host.name) \
-              --network-namespace-path=/run/netns/\(namespace) --register=no --keep-unit \
+              setsid nohup systemd-nspawn -q -b -D \(Shell.quote(root)) -M \(Shell.quote(host.name)) \
+              --network-namespace-path=/run/netns/\(Shell.quote(namespace)) --register=no --keep-unit \
               --capability=CAP_NET_ADMIN,CAP_NET_RAW,CAP_SYS_ADMIN \
-              --system-call-filter='add_key keyctl request_key bpf' >\(directory)/console.log 2>&1 </dev/null &
-            echo $! > \(pidFile)
+              --system-call-filter='add_key keyctl request_key bpf' >\(Shell.quote(directory))/console.log 2>&1 </dev/null &
+            echo $! > \(Shell.quote(pidFile))
             """, "booting \(host.name)")
     }
 
@@ -114,10 +114,10 @@ struct LabHost {
     /// unmounted for real, or the stop fails: a reset must never delete the layer of a live host.
     func stop() throws {
         try LabShell.must("""
-            if [ -s \(pidFile) ]; then p=$(cat \(pidFile)); pkill -KILL -P "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; fi
-            rm -f \(pidFile)
+            if [ -s \(Shell.quote(pidFile)) ]; then p=$(cat \(Shell.quote(pidFile))); pkill -KILL -P "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; fi
+            rm -f \(Shell.quote(pidFile))
             members() {
-              ip netns pids \(namespace) 2>/dev/null
+              ip netns pids \(Shell.quote(namespace)) 2>/dev/null
               for cg in $(\(cgroupFolders)); do [ -d "$cg" ] && find "$cg" -name cgroup.procs -exec cat {} + 2>/dev/null; done
             }
             for i in $(seq 50); do
@@ -126,9 +126,9 @@ struct LabHost {
               echo "$left" | xargs -r kill -KILL 2>/dev/null
               sleep 0.1
             done
-            for i in $(seq 20); do mountpoint -q \(root) || break; umount -R \(root) 2>/dev/null || sleep 0.2; done
-            if mountpoint -q \(root); then
-              echo "\(root) is still mounted; held by: $(fuser -m \(root) 2>&1 | tr -s ' ')" >&2; exit 1
+            for i in $(seq 20); do mountpoint -q \(Shell.quote(root)) || break; umount -R \(Shell.quote(root)) 2>/dev/null || sleep 0.2; done
+            if mountpoint -q \(Shell.quote(root)); then
+              echo "\(Shell.quote(root)) is still mounted; held by: $(fuser -m \(Shell.quote(root)) 2>&1 | tr -s ' ')" >&2; exit 1
             fi
             # The host's cgroups, deepest first (what systemd and Docker made inside them too).
             for cg in $(\(cgroupFolders)); do
@@ -136,8 +136,8 @@ struct LabHost {
             done
             # Its kernel network state (addresses, sysctl, iptables, rules, routes) lives in the
             # namespace: powered off, a machine loses it, so the namespace goes too.
-            ip link del \(veth) 2>/dev/null
-            ip netns del \(namespace) 2>/dev/null
+            ip link del \(Shell.quote(veth)) 2>/dev/null
+            ip netns del \(Shell.quote(namespace)) 2>/dev/null
             true
             """, "stopping \(host.name)")
     }
@@ -145,18 +145,18 @@ struct LabHost {
     /// Back to the pristine base: the host's own changes are its overlay's upper layer.
     func reset() throws {
         try stop()
-        try LabShell.must("rm -rf \(directory)/upper \(directory)/work \(root)", "discarding \(host.name)'s changes")
+        try LabShell.must("rm -rf \(Shell.quote(directory))/upper \(Shell.quote(directory))/work \(Shell.quote(root))", "discarding \(host.name)'s changes")
         try up()
     }
 
     func destroy() throws {
         try stop()
-        try LabShell.run("rm -rf \(directory)")
+        try LabShell.run("rm -rf \(Shell.quote(directory))")
     }
 
     /// Unplug or plug the host's network cable.
     func link(up: Bool) throws {
-        try LabShell.must("ip link set \(veth) \(up ? "up" : "down")", "\(up ? "heal" : "cut") \(host.name)")
+        try LabShell.must("ip link set \(Shell.quote(veth)) \(up ? "up" : "down")", "\(up ? "heal" : "cut") \(host.name)")
     }
 
     /// Whether sshd answers (a TCP connect from this machine through the bridge).

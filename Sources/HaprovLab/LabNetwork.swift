@@ -26,7 +26,9 @@ enum LabNetwork {
             LogLevel Warning
 
             """
-        try conf.write(toFile: dir + "/tinyproxy.conf", atomically: true, encoding: .utf8)
+        do { try conf.write(toFile: dir + "/tinyproxy.conf", atomically: true, encoding: .utf8) } catch {
+            throw LabError("cannot write \(dir)/tinyproxy.conf", fix: "check that \(dir) exists and is writable by root")
+        }
         // tinyproxy drops privileges to nobody: its pid and log files must be writable by it.
         try LabShell.must("""
             touch \(dir)/tinyproxy.log && chown nobody \(dir)/tinyproxy.log

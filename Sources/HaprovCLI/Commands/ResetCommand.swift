@@ -17,6 +17,11 @@ struct ResetCommand: ParsableCommand {
 
     func run() throws {
         let (loaded, hosts) = try inventory.load()
+        // The roles' argument specs hold for reset too, where the inventory names plays and its
+        // roles are found: a wrong value is said before any host is reached.
+        if loaded.groupVariables("all")[Playbook.variable] != nil, ProjectPaths.find("Roles", inventory: loaded.path, explicit: nil) != nil {
+            _ = try JobBuilder.jobs(inventory: loaded, hosts: hosts, options: inventory, rolesPath: nil)
+        }
         let specs = try inventory.connectionSpecs(loaded, hosts: hosts)
         let factory = SSHTransportFactory()
         let script = Baseline.resetScript(dryRun: check)
