@@ -146,7 +146,11 @@ struct HostRunner {
         }
         let handled = try runHandlers(notified, facts: &facts, on: transport, recap: &recap, hostFacts: host.hostFacts)
         if handled, !options.check, !notified.isEmpty {
-            _ = try transport.run(pending.clear, stdin: nil, timeout: .seconds(30))
+            // Recorded as the tasks' user (root with become): removed as root too.
+            let clear = try transport.run(pending.clear, stdin: nil, timeout: .seconds(30))
+            if !clear.succeeded, let root = try? elevated(transport) {
+                _ = try root.run(pending.clear, stdin: nil, timeout: .seconds(30))
+            }
         }
     }
 
@@ -240,6 +244,12 @@ struct HostRunner {
     }
 
     /// The transport with the task's `become` applied on top of the host's.
+    /// The host's transport with become on, when the login user is not the become user.
+    private func elevated(_ base: any Transport) throws -> any Transport {
+        guard !(base is BecomeTransport), job.connection.user != job.connection.becomeUser else { return base }
+        return BecomeTransport(base, user: job.connection.becomeUser, password: try job.connection.becomePassword?.resolve())
+    }
+
     /// A become password that cannot be read (its variable or file missing) fails the task with
     /// the reason rather than trying sudo without it.
     private func identity(for task: BoundTask, base: any Transport) throws -> any Transport {

@@ -104,7 +104,9 @@ public struct AptModule: Module {
             let downgrades = wanted.contains { Self.parts($0).version != nil } ? "--allow-downgrades " : ""
             // A run cut off mid-install (haprov killed, the host cut off) leaves dpkg half done:
             // finish that first, or apt refuses everything.
-            let install = "if [ -n \"$(ls -A /var/lib/dpkg/updates 2>/dev/null)\" ]; then DEBIAN_FRONTEND=noninteractive dpkg --configure -a; fi && "
+            // (While another dpkg runs, its updates are in flight: wait for it, up to 10 minutes.)
+            let install = "i=0; while [ -n \"$(ls -A /var/lib/dpkg/updates 2>/dev/null)\" ] && pgrep -x dpkg >/dev/null && [ $i -lt 600 ]; do sleep 1; i=$((i+1)); done; "
+                + "if [ -n \"$(ls -A /var/lib/dpkg/updates 2>/dev/null)\" ]; then DEBIAN_FRONTEND=noninteractive dpkg --configure -a; fi && "
                 + "\(apt) install \(recommends ? "" : "--no-install-recommends ")\(downgrades)\(Shell.join(wanted))"
             // A package the cache does not know yet needs a refresh even if the cache is young.
             let script = stale ? "\(update) && \(install)" : "\(install) || { \(update) && \(install); }"

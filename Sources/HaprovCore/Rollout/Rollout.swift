@@ -23,7 +23,8 @@ struct Rollout {
         var failed: [String] = []
         for (index, batch) in plan.batches.enumerated() {
             reporter.report(.rollout(.batch(index: index + 1, of: plan.batches.count, hosts: batch)))
-            let outcomes = Parallel.map(batch) { host in change(host, apply: apply) }
+            let out = Set(failed.compactMap { $0.split(separator: ":").first.map(String.init) })
+            let outcomes = Parallel.map(batch) { host in change(host, out: out, apply: apply) }
             for (host, outcome) in zip(batch, outcomes) {
                 recaps[host] = outcome.recap
                 if let problem = outcome.problem { failed.append("\(host): \(problem)") }
@@ -45,13 +46,20 @@ struct Rollout {
     }
 
     /// One host: traffic away, the change, traffic back, health gate.
-    private func change(_ host: String, apply: @Sendable (String) -> HostRecap) -> Outcome {
+    /// `out`: hosts an earlier batch left out of service (tolerated by max_fail_percentage).
+    private func change(_ host: String, out: Set<String>, apply: @Sendable (String) -> HostRecap) -> Outcome {
         let preview = previews[host] ?? ChangePreview()
         let interrupts = shape.interrupts[host] ?? []
         let interrupting = preview.uncertain || !interrupts.isDisjoint(with: preview.names) || !interrupts.isDisjoint(with: preview.handlers)
         let gentle = !options.allAtOnce && serving.contains(host)
         var handedOver: StackShape.VIPGroup?
         var drained: [StackShape.Front] = []
+        if gentle, interrupting, let peer = out.sorted().first(where: { shape.conflict(host, $0) }) {
+            // Its peer is still out: interrupting this one too would leave nobody to serve.
+            var recap = HostRecap(host: host)
+            recap.failed = 1
+            return Outcome(recap: recap, problem: "\(peer), which backs it up, is out of service: \(host) was left unchanged and still serves")
+        }
         if gentle, interrupting {
             if let group = shape.vipGroup(of: host), holds(group.vip, on: host) {
                 guard handover(host, group) else {
@@ -74,6 +82,8 @@ struct Rollout {
                 return Outcome(recap: recap, problem: problem)
             }
         }
+        // Fronts an earlier run left this host drained on come back with it.
+        drained += leftDrained(host).filter { front in !drained.contains(front) }
         if !drained.isEmpty, let problem = ready(host, drained) {
             recap.failed += 1
             return Outcome(recap: recap, problem: problem)
@@ -128,7 +138,11 @@ struct Rollout {
         }
         let to = holders(group).first ?? "nobody"
         step(host, "handover", (done ? "VIP \(group.vip) handed over to \(to)" : "VIP \(group.vip): no peer took it over") + how, start, done)
-        if !done { _ = try? transport?.run(TrafficControl.writeHandover(0, file: group.handoverFile), stdin: nil, timeout: .seconds(10)) }
+        if !done {
+            _ = try? transport?.run(TrafficControl.writeHandover(0, file: group.handoverFile), stdin: nil, timeout: .seconds(10))
+            // Stopped for nothing: it serves the VIP again rather than leave it nowhere.
+            if how.contains("stopped instead"), let start = group.start { _ = try? transport?.run(start, stdin: nil, timeout: .seconds(60)) }
+        }
         return done
     }
 
@@ -178,9 +192,17 @@ struct Rollout {
                     step(host, "drain", "on \(front.balancer): \(set?.stderrText.trimmingCharacters(in: .whitespacesAndNewlines) ?? "no answer")", start, false)
                     continue
                 }
+                var draining = false
                 let idle = waitUntil(limit: 10) {
-                    guard let stat = try? balancer.run(TrafficControl.haproxyStat(socket: socket), stdin: nil, timeout: .seconds(10)), stat.succeeded else { return true }
-                    return TrafficControl.parseStat(stat.stdoutText, server: front.server).allSatisfy { $0.sessions == 0 }
+                    guard let stat = try? balancer.run(TrafficControl.haproxyStat(socket: socket), stdin: nil, timeout: .seconds(10)), stat.succeeded else { return false }
+                    let rows = TrafficControl.parseStat(stat.stdoutText, server: front.server)
+                    draining = !rows.isEmpty && rows.allSatisfy { $0.status.hasPrefix("DRAIN") || $0.status.hasPrefix("MAINT") || $0.status.hasPrefix("DOWN") }
+                    return draining && rows.allSatisfy { $0.sessions == 0 }
+                }
+                guard draining else {
+                    // A balancer that does not run HAProxy (yet) sends it nothing anyway.
+                    step(host, "drain", "\(front.server) is not in the running HAProxy on \(front.balancer): nothing to drain there", start, true)
+                    continue
                 }
                 step(host, "drain", "\(front.server) drained on \(front.balancer)" + (idle ? "" : " (sessions still open after 10 s)"), start, true)
             case .apache:
@@ -198,7 +220,9 @@ struct Rollout {
                     return row.busy == 0
                 }
                 guard found else {
-                    step(host, "drain", "\(member) is not disabled in \(name) on \(front.balancer): balancer-manager does not show it", start, false)
+                    // Disabled by the request but not seen so: enabled again afterwards all the same.
+                    drained.append(front)
+                    step(host, "drain", "\(member) may not be disabled in \(name) on \(front.balancer): balancer-manager does not show it", start, false)
                     continue
                 }
                 step(host, "drain", "\(member) disabled in \(name) on \(front.balancer)" + (idle ? "" : " (requests still busy after 10 s)"), start, true)
@@ -254,7 +278,8 @@ struct Rollout {
             }
         }
         for group in shape.vipGroups {
-            for host in group.hosts where (observed[host]?.handover ?? 0) != 0 {
+            // Only a node that serves again: a broken one must not take the VIP back.
+            for host in group.hosts where (observed[host]?.handover ?? 0) != 0 && serving.contains(host) {
                 work.append({
                     let start = Date()
                     let set = try? transports[host]?.run(TrafficControl.writeHandover(0, file: group.handoverFile), stdin: nil, timeout: .seconds(10))
@@ -264,6 +289,14 @@ struct Rollout {
         }
         let jobs = work
         _ = Parallel.map(Array(jobs.indices)) { jobs[$0]() }
+    }
+
+    /// The fronts the first round trip showed this host drained or in maintenance on.
+    private func leftDrained(_ host: String) -> [StackShape.Front] {
+        (shape.fronts[host] ?? []).filter { front in
+            guard front.drain == .haproxy, let stat = observed[front.balancer]?.stat else { return false }
+            return TrafficControl.parseStat(stat, server: front.server).contains { $0.status == "DRAIN" || $0.status.hasPrefix("MAINT") }
+        }
     }
 
     // MARK: Health

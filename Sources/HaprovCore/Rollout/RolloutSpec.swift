@@ -37,6 +37,8 @@ public struct RolloutSpec: Sendable, Equatable {
         /// config does not yet, the service is stopped instead (`stop`).
         public var configFile: String?
         public var stop: String?
+        /// Starts the service again when a hand-over by `stop` found no peer to take the VIP.
+        public var start: String?
     }
 
     /// The servers this role balances (a list of {name, address, port}), and how to drain one.
@@ -94,12 +96,13 @@ public struct RolloutSpec: Sendable, Equatable {
             case "peers":
                 spec.peers = text(value, "peers (the variable whose value groups redundant hosts)")
             case "vip":
-                let f = fields(value, allowed: ["address", "handover_file", "priority", "nopreempt", "advert_int", "config_file", "stop"], "vip")
+                let f = fields(value, allowed: ["address", "handover_file", "priority", "nopreempt", "advert_int", "config_file", "stop", "start"], "vip")
                 if let a = f["address"].flatMap({ text($0, "vip.address") }), let h = f["handover_file"].flatMap({ text($0, "vip.handover_file") }) {
                     spec.vip = VIP(addressVariable: a, handoverFile: h, priorityVariable: f["priority"].flatMap { text($0, "vip.priority") },
                                    nopreemptVariable: f["nopreempt"].flatMap { text($0, "vip.nopreempt") },
                                    advertIntervalVariable: f["advert_int"].flatMap { text($0, "vip.advert_int") },
-                                   configFile: f["config_file"].flatMap { text($0, "vip.config_file") }, stop: f["stop"].flatMap { text($0, "vip.stop") })
+                                   configFile: f["config_file"].flatMap { text($0, "vip.config_file") }, stop: f["stop"].flatMap { text($0, "vip.stop") },
+                                   start: f["start"].flatMap { text($0, "vip.start") })
                 } else if f["address"] == nil || f["handover_file"] == nil {
                     problems.append(LoadProblem(location: document.location(value), message: "vip needs address and handover_file"))
                 }

@@ -20,6 +20,7 @@ public struct StackShape: Sendable {
         public var handoverFile: String
         public var configFile: String?
         public var stop: String?
+        public var start: String?
 
         /// How long a peer may take to preempt a holder whose priority dropped: its master-down
         /// interval (three adverts plus skew) at the slowest advert interval of the group, plus margin.
@@ -27,9 +28,11 @@ public struct StackShape: Sendable {
             3 * (advertIntervals.values.max() ?? 1) + 1.5
         }
 
-        /// The node that should hold the VIP when every peer is healthy (highest priority).
+        /// The node that should hold the VIP when every peer is healthy: the one with the
+        /// highest priority, when one has it alone (keepalived does not preempt an equal one).
         public var preferred: String? {
-            hosts.max { (priorities[$0] ?? 0, $1) < (priorities[$1] ?? 0, $0) }
+            guard let top = hosts.map({ priorities[$0] ?? 0 }).max(), hosts.filter({ (priorities[$0] ?? 0) == top }).count == 1 else { return nil }
+            return hosts.first { (priorities[$0] ?? 0) == top }
         }
 
         /// What `host` writes to its track file to hand the VIP over: its priority lowered to 1,
@@ -100,7 +103,7 @@ public struct StackShape: Sendable {
                 if let vip = spec.vip, let address = text(host, vip.addressVariable), !address.isEmpty {
                     let bare = String(address.split(separator: "/")[0])
                     var group = vipGroups[bare] ?? VIPGroup(vip: bare, hosts: [], priorities: [:], nopreempt: false, handoverFile: vip.handoverFile,
-                                                            configFile: vip.configFile, stop: vip.stop)
+                                                            configFile: vip.configFile, stop: vip.stop, start: vip.start)
                     group.hosts.append(host)
                     group.priorities[host] = text(host, vip.priorityVariable).flatMap { Int($0) }
                     group.advertIntervals[host] = text(host, vip.advertIntervalVariable).flatMap { Double($0) }

@@ -30,7 +30,7 @@ public enum TrafficControl {
     public static func haproxyStat(socket: String) -> String {
         let s = Shell.quote(socket)
         return """
-            [ -S \(s) ] || { echo "no admin socket \(socket): HAProxy is not running" >&2; exit 3; }
+            [ -S \(s) ] || { echo \(Shell.quote("no admin socket \(socket): HAProxy is not running")) >&2; exit 3; }
             command -v socat >/dev/null || { echo 'socat is missing (the haproxy role installs it)' >&2; exit 127; }
             echo 'show stat' | socat -t 2 stdio UNIX-CONNECT:\(s)
             """
@@ -44,7 +44,7 @@ public enum TrafficControl {
             command -v socat >/dev/null || { echo 'socat is missing (the haproxy role installs it)' >&2; exit 127; }
             for px in $(echo 'show stat' | socat -t 2 stdio UNIX-CONNECT:\(s) | awk -F, -v sv=\(sv) '$2 == sv { print $1 }'); do
               out=$(printf 'set server %s/%s state %s\\n' "$px" \(sv) \(st) | socat -t 2 stdio UNIX-CONNECT:\(s))
-              [ -z "$(printf '%s' "$out" | tr -d '[:space:]')" ] || { echo "$px/\(server): $out" >&2; exit 1; }
+              [ -z "$(printf '%s' "$out" | tr -d '[:space:]')" ] || { printf '%s/%s: %s\\n' "$px" \(sv) "$out" >&2; exit 1; }
             done
             """
     }
@@ -87,7 +87,7 @@ public enum TrafficControl {
         return """
             systemctl is-active -q apache2 || exit 0
             nonce=$(curl -s -m 5 \(page) | grep -o 'nonce=[0-9a-f-]*' | head -n 1 | cut -d= -f2)
-            [ -n "$nonce" ] || { echo "balancer-manager shows no nonce for \(balancer)" >&2; exit 1; }
+            [ -n "$nonce" ] || { echo \(Shell.quote("balancer-manager shows no nonce for \(balancer)")) >&2; exit 1; }
             code=$(curl -s -o /dev/null -w '%{http_code}' -m 5 -H 'Referer: http://127.0.0.1/balancer-manager' --data \(Shell.quote(form))"$nonce" http://127.0.0.1/balancer-manager)
             [ "$code" = 200 ] || { echo "balancer-manager answered HTTP $code" >&2; exit 1; }
             """

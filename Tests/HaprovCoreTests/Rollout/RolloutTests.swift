@@ -43,6 +43,12 @@ import Testing
         #expect(fronts.allSatisfy { $0.drain == .apache && $0.balancerName == "mycluster" && $0.memberURL == "http://10.213.10.11" })
     }
 
+    @Test func equalPrioritiesHaveNoPreferredNode() throws {
+        // keepalived does not preempt an equal priority: no node is expected to take the VIP back.
+        let shape = try Self.shape("lab-keepalived.yml", extra: ["keepalived_priority": .int(90)])
+        #expect(shape.vipGroups.first?.preferred == nil)
+    }
+
     @Test func nopreemptHandsOverByAFault() throws {
         let shape = try Self.shape("lab-keepalived.yml", extra: ["keepalived_nopreempt": .bool(true), "keepalived_state": .string("BACKUP")])
         #expect(shape.vipGroups.first?.nopreempt == true)
