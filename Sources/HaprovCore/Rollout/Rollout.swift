@@ -37,6 +37,7 @@ struct Rollout {
                 return recaps
             }
         }
+        if !options.allAtOnce { preferredHolders(changed: Set(changing), failed: Set(failed.compactMap { $0.split(separator: ":").first.map(String.init) })) }
         return recaps
     }
 
@@ -171,6 +172,21 @@ struct Rollout {
         let detail = seen.isEmpty ? "no node holds the VIP \(group.vip)" : "\(seen.joined(separator: " and ")) hold\(seen.count == 1 ? "s" : "") the VIP \(group.vip)"
         step(host, "gate", detail, start, ok)
         return ok ? nil : detail + " after \(Int(options.gateTimeout)) s"
+    }
+
+    /// After the last batch, where the peers preempt, the VIP is back on the preferred node
+    /// before apply returns (a first install starts both nodes at once; the preferred one takes
+    /// the VIP a few adverts later), so that the smoke tests and `check` find the stack settled.
+    private func preferredHolders(changed: Set<String>, failed: Set<String>) {
+        for group in shape.vipGroups where !changed.isDisjoint(with: group.hosts) && failed.isDisjoint(with: group.hosts) {
+            guard !group.nopreempt, let preferred = group.preferred else { continue }
+            let start = Date()
+            if holders(group) == [preferred] { continue }
+            let settled = waitUntil { holders(group) == [preferred] }
+            step(preferred, "gate", settled ? "\(preferred) holds the VIP \(group.vip), as the inventory says"
+                                            : "the VIP \(group.vip) is not back on \(preferred) after \(Int(options.gateTimeout)) s (is its track script failing?)",
+                 start, settled)
+        }
     }
 
     // MARK: Backends
