@@ -12,12 +12,7 @@ import Testing
     @Test func killedOrCutOffMidApplyConverges() throws {
         let folder = NSTemporaryDirectory() + "haprov-fault-\(getpid())"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let source = try String(contentsOfFile: StackTests.inventory("lab-keepalived.yml"), encoding: .utf8)
-        let path = folder + "/lab-fault.yml"
-        try source.replacingOccurrences(of: "/lab/keepalived/", with: "/lab/fault/")
-            .replacingOccurrences(of: "name: keepalived", with: "name: fault")
-            .replacingOccurrences(of: "10.213.7.", with: "10.213.45.")
-            .write(toFile: path, atomically: true, encoding: .utf8)
+        let path = try StackTests.keepalivedTwin("fault", octet: 45, in: folder)
         defer {
             _ = try? Binary.run(["lab", "down", path], timeout: .seconds(300))
             try? FileManager.default.removeItem(atPath: folder)

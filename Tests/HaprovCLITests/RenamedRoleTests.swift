@@ -17,14 +17,10 @@ import Testing
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
             try text.replacingOccurrences(of: "haproxy_backends", with: "edge_backends").write(toFile: path, atomically: true, encoding: .utf8)
         }
-        let source = try String(contentsOfFile: StackTests.inventory("lab-keepalived.yml"), encoding: .utf8)
-        let inventory = folder + "/lab-renamed.yml"
-        try source.replacingOccurrences(of: "/lab/keepalived/", with: "/lab/renamed/")
-            .replacingOccurrences(of: "name: keepalived", with: "name: renamed")
-            .replacingOccurrences(of: "10.213.7.", with: "10.213.44.")
-            .replacingOccurrences(of: "roles: [haproxy, keepalived]", with: "roles: [edge_proxy, keepalived]")
-            .replacingOccurrences(of: "haproxy_backends:", with: "edge_backends:")
-            .write(toFile: inventory, atomically: true, encoding: .utf8)
+        let inventory = try StackTests.keepalivedTwin("renamed", octet: 44, in: folder) { text in
+            text.replacingOccurrences(of: "roles: [haproxy, keepalived]", with: "roles: [edge_proxy, keepalived]")
+                .replacingOccurrences(of: "haproxy_backends:", with: "edge_backends:")
+        }
         defer {
             _ = try? Binary.run(["lab", "down", inventory], timeout: .seconds(300))
             try? FileManager.default.removeItem(atPath: folder)

@@ -9,13 +9,7 @@ import Testing
     static func twin() throws -> (inventory: String, vip: String, folder: String) {
         let folder = NSTemporaryDirectory() + "haprov-rollout-\(getpid())"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let source = try String(contentsOfFile: StackTests.inventory("lab-keepalived.yml"), encoding: .utf8)
-        let text = source.replacingOccurrences(of: "/lab/keepalived/", with: "/lab/rollout/")
-            .replacingOccurrences(of: "name: keepalived", with: "name: rollout")
-            .replacingOccurrences(of: "10.213.7.", with: "10.213.40.")
-        let path = folder + "/lab-rollout.yml"
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return (path, "10.213.40.100", folder)
+        return (try StackTests.keepalivedTwin("rollout", octet: 40, in: folder), "10.213.40.100", folder)
     }
 
     /// A copy of Roles/ that the test changes as a teacher would (roles are data).

@@ -23,6 +23,18 @@ enum StackGate {
         return result
     }
 
+    /// A twin of the keepalived stack in a lab of its own (`name`, subnet 10.213.`octet`.0/24),
+    /// written in `folder`, so that suites can run side by side; `edit` changes its text further.
+    static func keepalivedTwin(_ name: String, octet: Int, in folder: String, edit: (String) -> String = { $0 }) throws -> String {
+        let source = try String(contentsOfFile: inventory("lab-keepalived.yml"), encoding: .utf8)
+        let path = folder + "/lab-\(name).yml"
+        try edit(source.replacingOccurrences(of: "/lab/keepalived/", with: "/lab/\(name)/")
+            .replacingOccurrences(of: "name: keepalived", with: "name: \(name)")
+            .replacingOccurrences(of: "10.213.7.", with: "10.213.\(octet)."))
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
     /// A fresh lab: up (idempotent), then every host back to the pristine base.
     static func freshLab(_ path: String) throws {
         try haprov(["lab", "up", path])
