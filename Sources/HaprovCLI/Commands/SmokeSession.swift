@@ -26,8 +26,7 @@ enum SmokeSession {
         let renderer = TemplateRenderer()
         var variables: [String: [String: Value]] = [:]
         for job in jobs {
-            let defaults = job.roles.reduce(into: [String: Value]()) { merged, role in merged.merge(role.defaults) { _, new in new } }
-            variables[job.name] = renderer.resolveVariables(defaults.merging(job.variables) { _, host in host })
+            variables[job.name] = job.resolvedVariables(renderer)
         }
         return try SmokeTopology.from(hosts: jobs.map(\.name), roles: Dictionary(uniqueKeysWithValues: jobs.map { ($0.name, $0.roles) }),
                                       variables: variables, renderer: renderer)

@@ -5,8 +5,7 @@ extension SecretMasking {
     public static func register(jobs: [HostJob]) {
         let renderer = TemplateRenderer()
         for job in jobs {
-            let defaults = job.roles.reduce(into: [String: Value]()) { merged, role in merged.merge(role.defaults) { _, new in new } }
-            register(secrets(in: renderer.resolveVariables(defaults.merging(job.variables) { _, host in host })))
+            register(secrets(in: job.resolvedVariables(renderer)))
         }
     }
 }
@@ -23,6 +22,15 @@ public struct HostJob: Sendable {
         self.connection = connection
         self.roles = roles
         self.variables = variables
+    }
+}
+
+extension HostJob {
+    /// The host's variables as its roles see them: role defaults under the inventory's, with
+    /// templated values rendered (facts not yet known stay templates).
+    public func resolvedVariables(_ renderer: TemplateRenderer = TemplateRenderer()) -> [String: Value] {
+        let defaults = roles.reduce(into: [String: Value]()) { merged, role in merged.merge(role.defaults) { _, new in new } }
+        return renderer.resolveVariables(defaults.merging(variables) { _, host in host })
     }
 }
 
@@ -185,8 +193,7 @@ public struct Engine: Sendable {
         let renderer = TemplateRenderer()
         var variables: [String: [String: Value]] = [:]
         for job in jobs {
-            let defaults = job.roles.reduce(into: [String: Value]()) { merged, role in merged.merge(role.defaults) { _, new in new } }
-            variables[job.name] = renderer.resolveVariables(defaults.merging(job.variables) { _, host in host })
+            variables[job.name] = job.resolvedVariables(renderer)
         }
         return StackShape.from(hosts: jobs.map(\.name), roles: Dictionary(uniqueKeysWithValues: jobs.map { ($0.name, $0.roles) }),
                                variables: variables, renderer: renderer)

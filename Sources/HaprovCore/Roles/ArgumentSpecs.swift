@@ -215,8 +215,7 @@ extension ArgumentSpecs {
         var problems: [LoadProblem] = []
         for job in jobs {
             let hostLocations = locations(job.name)
-            let defaults = job.roles.reduce(into: [String: Value]()) { merged, role in merged.merge(role.defaults) { _, new in new } }
-            let variables = renderer.resolveVariables(defaults.merging(job.variables) { _, host in host })
+            let variables = job.resolvedVariables(renderer)
             for role in job.roles {
                 guard let specs = role.argumentSpecs else { continue }
                 let where_ = role.defaultLocations.merging(hostLocations) { _, host in host }

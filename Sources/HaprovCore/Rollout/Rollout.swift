@@ -21,13 +21,17 @@ struct Rollout {
         if !options.allAtOnce { undoLeftovers(except: Set(changing)) }
         var recaps: [String: HostRecap] = [:]
         var failed: [String] = []
+        var failedHosts: [String] = []
         for (index, batch) in plan.batches.enumerated() {
             reporter.report(.rollout(.batch(index: index + 1, of: plan.batches.count, hosts: batch)))
-            let out = Set(failed.compactMap { $0.split(separator: ":").first.map(String.init) })
+            let out = Set(failedHosts)
             let outcomes = Parallel.map(batch) { host in change(host, out: out, apply: apply) }
             for (host, outcome) in zip(batch, outcomes) {
                 recaps[host] = outcome.recap
-                if let problem = outcome.problem { failed.append("\(host): \(problem)") }
+                if let problem = outcome.problem {
+                    failed.append("\(host): \(problem)")
+                    failedHosts.append(host)
+                }
             }
             // As Ansible's max_fail_percentage: stop once the failed share exceeds it (default: any failure).
             let tolerated = options.maxFailPercentage.map { failed.count * 100 / max(1, changing.count) <= $0 } ?? false
@@ -37,7 +41,7 @@ struct Rollout {
                 return recaps
             }
         }
-        if !options.allAtOnce { preferredHolders(changed: Set(changing), failed: Set(failed.compactMap { $0.split(separator: ":").first.map(String.init) })) }
+        if !options.allAtOnce { preferredHolders(changed: Set(changing), failed: Set(failedHosts)) }
         return recaps
     }
 

@@ -136,7 +136,7 @@ public struct SmokeRunner {
     private func holders() throws -> [String] {
         guard let vip = topology.vip else { return [] }
         return try topology.balancers.compactMap { balancer in
-            let result = try connect(balancer.host).run("ip -o -4 addr show | grep -qw \(Shell.quote(vip)) && echo yes || echo no", timeout: .seconds(30))
+            let result = try connect(balancer.host).run(TrafficControl.holdsVIP(vip), timeout: .seconds(30))
             return result.stdoutText.hasPrefix("yes") ? balancer.host : nil
         }
     }

@@ -13,7 +13,7 @@ public struct VIPOwnership: Sendable {
         guard let vip = topology.vip, topology.balancers.count >= 2 else { return nil }
         let answers = Parallel.map(topology.balancers.map(\.host)) { host -> Result<String?, any Error> in
             Result {
-                let result = try connect(host).run("ip -o -4 addr show | grep -qw \(Shell.quote(vip)) && echo yes || echo no", timeout: .seconds(30))
+                let result = try connect(host).run(TrafficControl.holdsVIP(vip), timeout: .seconds(30))
                 return result.stdoutText.hasPrefix("yes") ? host : nil
             }
         }
