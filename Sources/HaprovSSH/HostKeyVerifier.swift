@@ -22,15 +22,31 @@ struct HostKeyVerifier {
         spec.port == 22 ? spec.address : "[\(spec.address)]:\(spec.port)"
     }
 
-    func verify(_ session: SSHSession) throws {
+    /// Returns the key the host presented, as "algorithm base64".
+    @discardableResult
+    func verify(_ session: SSHSession) throws -> String {
         let key = try presentedKey(session)
+        let presented = "\(key.algorithm) \(key.blob.base64EncodedString())"
+        if let pin = spec.pinnedHostKey {
+            guard pin == presented else {
+                throw TransportError(
+                    host: spec.name, step: .hostKey,
+                    message: "the machine at \(knownHostsName) presents \(key.algorithm) \(key.fingerprint), not the host key \(spec.name) had a moment ago: another machine answers at this address",
+                    fix: "find which machine holds \(spec.address) (an address conflict on the network) and give \(spec.name) a free address")
+            }
+            // The same machine at a new address: known_hosts learns the address for later runs.
+            if !spec.knownHostsFiles.map(expandTilde).contains(where: { (try? KnownHostsFile(path: $0, session: session).check(name: knownHostsName, key: key.blob, keyType: key.libssh2Type)) == .match }) {
+                try? record(key)
+            }
+            return presented
+        }
         var mismatchFile: String?
         for path in spec.knownHostsFiles.map(expandTilde) {
             switch try KnownHostsFile(path: path, session: session).check(
                 name: knownHostsName, key: key.blob, keyType: key.libssh2Type
             ) {
             case .match:
-                return
+                return presented
             case .mismatch:
                 mismatchFile = mismatchFile ?? path
             case .notFound:
@@ -50,6 +66,7 @@ struct HostKeyVerifier {
         switch spec.unknownHostKeyPolicy {
         case .acceptNew:
             try record(key)
+            return presented
         case .refuse:
             let files = spec.knownHostsFiles.joined(separator: ", ")
             let target = spec.knownHostsFiles.first.map(expandTilde) ?? "~/.ssh/known_hosts"

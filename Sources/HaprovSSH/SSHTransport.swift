@@ -36,7 +36,7 @@ public struct SSHTransportFactory: TransportFactory {
 /// next call opens a new one.
 public final class SSHTransport: Transport, @unchecked Sendable {
     public let hostName: String
-    private let spec: ConnectionSpec
+    private var spec: ConnectionSpec
     private let environment: [String: String]
     private let lock = NSLock()
     private let counterLock = NSLock()
@@ -49,12 +49,17 @@ public final class SSHTransport: Transport, @unchecked Sendable {
         hostName = spec.name
         self.spec = spec
         self.environment = environment
-        connection = try SSHConnection.open(spec, environment: environment)
+        let first = try SSHConnection.open(spec, environment: environment)
+        connection = first
+        // A session opened again later (after a broken one) must reach the same machine.
+        self.spec.pinnedHostKey = first.hostKey
     }
 
     deinit { connection?.close() }
 
     public var roundTrips: Int { counterLock.withLock { count } }
+
+    public var hostKey: String? { lock.withLock { spec.pinnedHostKey } }
 
     public func run(_ command: String, stdin: Data?, timeout: Duration?) throws -> CommandResult {
         try withSession { try $0.exec(command, stdin: stdin, timeout: timeout) }
@@ -99,11 +104,14 @@ public final class SSHTransport: Transport, @unchecked Sendable {
 /// A logged-in session plus the tunnel it may run through.
 final class SSHConnection {
     let session: SSHSession
+    /// The host key the server presented ("algorithm base64").
+    let hostKey: String
     private let tunnel: JumpTunnel?
     private let bastion: SSHConnection?
 
-    private init(session: SSHSession, tunnel: JumpTunnel?, bastion: SSHConnection?) {
+    private init(session: SSHSession, hostKey: String, tunnel: JumpTunnel?, bastion: SSHConnection?) {
         self.session = session
+        self.hostKey = hostKey
         self.tunnel = tunnel
         self.bastion = bastion
     }
@@ -130,16 +138,17 @@ final class SSHConnection {
             socket = try TCPConnector.connect(host: spec.name, address: spec.address, port: spec.port, timeout: spec.connectTimeout)
         }
         let session = try SSHSession(host: spec.name, socket: socket)
+        let hostKey: String
         do {
             try session.handshake(deadline: Deadline(spec.connectTimeout))
-            try HostKeyVerifier(spec: spec).verify(session)
+            hostKey = try HostKeyVerifier(spec: spec).verify(session)
             try Authenticator(spec: spec, environment: environment).authenticate(session)
         } catch {
             session.disconnect()
             tunnel?.close()
             throw error
         }
-        return SSHConnection(session: session, tunnel: tunnel, bastion: bastionConnection)
+        return SSHConnection(session: session, hostKey: hostKey, tunnel: tunnel, bastion: bastionConnection)
     }
 
     func close() {

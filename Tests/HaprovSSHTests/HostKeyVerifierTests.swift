@@ -34,6 +34,28 @@ struct HostKeyVerifierTests {
         #expect(found.succeeded)
     }
 
+    /// A host haprov follows to a new address: the key it had is required there, known_hosts
+    /// learns the address; another key (another machine on that address) is refused.
+    @Test func pinnedKeyFollowsTheHostAndRefusesAnotherMachine() throws {
+        let first = try SSHTransportFactory().connect(try server.spec())
+        let key = try #require(first.hostKey)
+        first.close()
+        #expect(key.hasPrefix("ssh-ed25519 "))
+
+        let knownHosts = try emptyKnownHosts()
+        var spec = try server.spec(knownHosts: knownHosts)
+        spec.pinnedHostKey = key
+        let followed = try SSHTransportFactory().connect(spec)
+        defer { followed.close() }
+        #expect(try followed.run("echo ok").stdoutText == "ok\n")
+        #expect(try String(contentsOfFile: knownHosts, encoding: .utf8) == server.knownHostsLine + "\n")
+
+        spec.pinnedHostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtherMachineOtherMachineOtherMachine0000"
+        let error = #expect(throws: TransportError.self) { try SSHTransportFactory().connect(spec) }
+        #expect(error?.step == .hostKey)
+        #expect(error?.message.contains("another machine answers at this address") == true, "\(String(describing: error))")
+    }
+
     @Test func unknownKeyRefusedWithFingerprintAndFix() throws {
         let spec = try server.spec(knownHosts: try emptyKnownHosts())
         let error = #expect(throws: TransportError.self) { try SSHTransportFactory().connect(spec) }

@@ -21,13 +21,17 @@ struct ApplyCommand: ParsableCommand {
     @Option(name: .long, help: "Write the smoke test results as Markdown to this file.")
     var report: String?
 
+    @Flag(name: .long, help: "When a host moved to its network_address, write the new address into the inventory's ansible_host (only that value changes).")
+    var writeBack = false
+
     func run() throws {
         let smoke = !check && !noTest && inventory.limit == nil
         let (loaded, jobs, summary) = try engineOptions.runEngine(inventory, check: check, keepConnections: smoke)
         // The smoke tests reuse the run's sessions; the pool closes them, or this does.
         var handedOver = false
         defer { if !handedOver { summary.connections.values.forEach { $0.close() } } }
-        if !summary.succeeded { throw ExitCode(HaprovExit.failure) }
+        let noted = MovedHosts.report(summary.addresses, inventory: loaded, writeBack: writeBack)
+        if !summary.succeeded || !noted { throw ExitCode(HaprovExit.failure) }
         // Smoke tests need the whole stack: only when no --limit narrowed the run, and when the
         // hosts' roles declare a front and backends to test (meta/smoke.yml).
         let declared = jobs.flatMap(\.roles).compactMap(\.smoke)

@@ -80,6 +80,8 @@ public struct RunSummary: Sendable {
     /// With `EngineOptions.keepConnections`, the hosts' SSH sessions, still open for the smoke
     /// tests that follow; whoever asked closes them.
     public var connections: [String: any Transport] = [:]
+    /// Hosts a change moved, and where they answer now (their inventory still has the old address).
+    public var addresses: [String: String] = [:]
     public var succeeded: Bool { recaps.allSatisfy { $0.failed == 0 && $0.unreachable == 0 } }
     public var changed: Bool { recaps.contains { $0.changed > 0 } }
 }
@@ -171,7 +173,7 @@ public struct Engine: Sendable {
         // Nothing to change: these hosts only confirm their state, all at once.
         let quiet = Parallel.map(unchanged, width: options.forks) { runners[$0]!.apply(ready[$0]!) }
         for (name, recap) in zip(unchanged, quiet) { recaps[name] = recap }
-        let transports = HostTransports(factory: factory, prepared: ready.mapValues(\.transport),
+        let transports = HostTransports(factory: factory, prepared: ready.mapValues { host in { host.transport } },
                                         context: Dictionary(uniqueKeysWithValues: others.map { ($0.name, $0.connection) }))
         defer { transports.closeOpened() }
         let rollout = Rollout(shape: shape, options: options.rollout, reporter: reporter, transports: transports,
@@ -185,7 +187,9 @@ public struct Engine: Sendable {
             recaps[name] = recap
         }
         return RunSummary(recaps: jobs.map { recaps[$0.name] ?? HostRecap(host: $0.name) },
-                          hostFacts: hosts.mapValues(\.hostFacts), connections: keep ? ready.mapValues(\.transport) : [:])
+                          hostFacts: hosts.mapValues(\.hostFacts), connections: keep ? ready.mapValues(\.transport) : [:],
+                          addresses: Dictionary(uniqueKeysWithValues: jobs.compactMap { job in
+                              hosts[job.name].flatMap { $0.address == job.connection.address ? nil : (job.name, $0.address) } }))
     }
 
     /// The stack's shape from the jobs' roles and variables (role defaults under host variables).

@@ -33,7 +33,12 @@ struct HostRunner {
             transport = try factory.connect(job.connection)
         } catch {
             recap.unreachable = 1
-            reporter.report(.unreachable(host: job.name, error: "\(error)"))
+            var message = "\(error)"
+            if let moved = movedAddress() {
+                message += "\n  \(job.name) answers at \(moved), the address its network configuration gives it: an earlier apply moved it. "
+                    + "Set its ansible_host to \(moved) in the inventory (apply --write-back does this when it moves a host)"
+            }
+            reporter.report(.unreachable(host: job.name, error: message))
             return .failure(HostRecapFailure(recap: recap))
         }
         do {
@@ -46,6 +51,27 @@ struct HostRunner {
         }
     }
 
+    /// Where the host's network tasks move it, when that is not its inventory address and the
+    /// same host key answers there (known_hosts learnt it when haprov followed the move).
+    private func movedAddress() -> String? {
+        let variables = job.resolvedVariables(renderer)
+        let targets = job.roles.flatMap(\.tasks).filter { $0.module == NetworkConfigModule.name }.compactMap { task -> String? in
+            guard let raw = task.args["address"], let address = (try? renderer.renderValue(raw, name: task.location, variables: variables))?.plainString,
+                  address != job.connection.address, !address.contains("{{") else { return nil }
+            return address
+        }
+        for address in Set(targets).sorted() {
+            var spec = job.connection
+            spec.address = address
+            spec.connectTimeout = .seconds(3)
+            if let transport = try? factory.connect(spec) {
+                transport.close()
+                return address
+            }
+        }
+        return nil
+    }
+
     /// Runs the prepared host's tasks and handlers; the transport stays open for the caller.
     func apply(_ host: PreparedHost) -> HostRecap {
         var recap = host.recap
@@ -54,7 +80,7 @@ struct HostRunner {
         } catch {
             fail(&recap, error)
         }
-        recap.roundTrips = host.transport.roundTrips
+        recap.roundTrips = host.earlierRoundTrips + host.transport.roundTrips
         return recap
     }
 
@@ -119,12 +145,11 @@ struct HostRunner {
         if !missing.isEmpty {
             facts.outputs.merge(try FactGatherer.gather(missing, on: transport).outputs) { _, new in new }
         }
-        return PreparedHost(transport: transport, tasks: tasks, facts: facts, hostFacts: hostFacts, recap: HostRecap(host: job.name))
+        return PreparedHost(transport: transport, address: job.connection.address, tasks: tasks, facts: facts, hostFacts: hostFacts, recap: HostRecap(host: job.name))
     }
 
     private func execute(_ host: PreparedHost, recap: inout HostRecap) throws {
         let tasks = host.tasks
-        let transport = host.transport
         var facts = host.facts
         defer { host.facts = facts }
         // Handlers an earlier run notified but never ran (it was killed or cut off) run now.
@@ -139,16 +164,16 @@ struct HostRunner {
         }
         var stale = false
         for index in tasks.indices {
-            let outcome = try perform(tasks[index], facts: &facts, stale: &stale, remaining: tasks[index...], on: transport)
+            let outcome = try perform(tasks[index], facts: &facts, stale: &stale, remaining: tasks[index...], on: host)
             tally(outcome, into: &recap)
             if outcome.status == .changed { notified.formUnion(tasks[index].task.notify) }
             if outcome.status == .failed, !tasks[index].task.ignoreErrors { return }
         }
-        let handled = try runHandlers(notified, facts: &facts, on: transport, recap: &recap, hostFacts: host.hostFacts)
+        let handled = try runHandlers(notified, facts: &facts, on: host, recap: &recap, hostFacts: host.hostFacts)
         if handled, !options.check, !notified.isEmpty {
             // Recorded as the tasks' user (root with become): removed as root too.
-            let clear = try transport.run(pending.clear, stdin: nil, timeout: .seconds(30))
-            if !clear.succeeded, let root = try? elevated(transport) {
+            let clear = try host.transport.run(pending.clear, stdin: nil, timeout: .seconds(30))
+            if !clear.succeeded, let root = try? elevated(host.transport) {
                 _ = try root.run(pending.clear, stdin: nil, timeout: .seconds(30))
             }
         }
@@ -162,7 +187,7 @@ struct HostRunner {
     }
 
     /// Runs the notified handlers; false when one failed.
-    private func runHandlers(_ notified: Set<String>, facts: inout HostFacts, on transport: any Transport,
+    private func runHandlers(_ notified: Set<String>, facts: inout HostFacts, on host: PreparedHost,
                              recap: inout HostRecap, hostFacts: [String: Value]) throws -> Bool {
         guard !notified.isEmpty else { return true }
         var handlers: [BoundTask] = []
@@ -174,7 +199,7 @@ struct HostRunner {
         }
         var stale = true
         for index in handlers.indices {
-            let outcome = try perform(handlers[index], facts: &facts, stale: &stale, remaining: handlers[index...], on: transport)
+            let outcome = try perform(handlers[index], facts: &facts, stale: &stale, remaining: handlers[index...], on: host)
             tally(outcome, into: &recap)
             if outcome.status == .failed { return false }
         }
@@ -183,7 +208,7 @@ struct HostRunner {
 
     /// Plans one task and, unless in check mode, applies the plan. Reports the result.
     private func perform(_ task: BoundTask, facts: inout HostFacts, stale: inout Bool,
-                         remaining: ArraySlice<BoundTask>, on transport: any Transport) throws -> TaskResult {
+                         remaining: ArraySlice<BoundTask>, on host: PreparedHost) throws -> TaskResult {
         let start = Date()
         var result = TaskResult(host: job.name, role: task.role.name, task: task.label, status: .ok, changes: [], diffs: [],
                                 message: nil, isHandler: task.isHandler, seconds: 0)
@@ -205,7 +230,7 @@ struct HostRunner {
         if stale {
             // Something changed earlier: read again the facts of this and every later task.
             let queries = remaining.compactMap(\.module).flatMap(\.facts)
-            facts.outputs.merge(try FactGatherer.gather(queries, on: transport).outputs) { _, new in new }
+            facts.outputs.merge(try FactGatherer.gather(queries, on: host.transport).outputs) { _, new in new }
             stale = false
         }
         let plan: Plan
@@ -219,7 +244,7 @@ struct HostRunner {
         result.changes = plan.changes.map(\.summary)
         result.diffs = plan.changes.compactMap(\.diff)
         let target: any Transport
-        do { target = try identity(for: task, base: transport) } catch {
+        do { target = try identity(for: task, base: host.transport) } catch {
             return finish(.failed, "become: \(error)")
         }
         if options.check {
@@ -238,6 +263,10 @@ struct HostRunner {
                 let detail = [run.stderrText, run.stdoutText].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
                 return finish(.failed, "\(change.summary) failed (exit \(run.exitStatus))" + (detail.isEmpty ? "" : ":\n" + detail.joined(separator: "\n")))
             }
+            if let reconnect = change.reconnect {
+                stale = true
+                if let failure = try follow(host, to: reconnect, task: task) { return finish(.failed, failure) }
+            }
         }
         stale = true
         return finish(.changed)
@@ -245,14 +274,14 @@ struct HostRunner {
 
     /// The transport with the task's `become` applied on top of the host's.
     /// The host's transport with become on, when the login user is not the become user.
-    private func elevated(_ base: any Transport) throws -> any Transport {
+    func elevated(_ base: any Transport) throws -> any Transport {
         guard !(base is BecomeTransport), job.connection.user != job.connection.becomeUser else { return base }
         return BecomeTransport(base, user: job.connection.becomeUser, password: try job.connection.becomePassword?.resolve())
     }
 
     /// A become password that cannot be read (its variable or file missing) fails the task with
     /// the reason rather than trying sudo without it.
-    private func identity(for task: BoundTask, base: any Transport) throws -> any Transport {
+    func identity(for task: BoundTask, base: any Transport) throws -> any Transport {
         switch task.task.become {
         case true? where !(base is BecomeTransport) && job.connection.user != job.connection.becomeUser:
             let password = try job.connection.becomePassword?.resolve()
@@ -301,14 +330,20 @@ struct HostRunner {
 
 /// A connected host with its tasks bound and its first facts read, between `prepare` and `apply`.
 final class PreparedHost: @unchecked Sendable {
-    let transport: any Transport
+    /// The open session; replaced when a change moves the host to a new address.
+    var transport: any Transport
+    /// Where the host answers now (its inventory address until a change moves it).
+    var address: String
+    /// Round trips of sessions closed since (a host that moved had one before the move).
+    var earlierRoundTrips = 0
     let tasks: [BoundTask]
     var facts: HostFacts
     let hostFacts: [String: Value]
     let recap: HostRecap
 
-    init(transport: any Transport, tasks: [BoundTask], facts: HostFacts, hostFacts: [String: Value], recap: HostRecap) {
+    init(transport: any Transport, address: String, tasks: [BoundTask], facts: HostFacts, hostFacts: [String: Value], recap: HostRecap) {
         self.transport = transport
+        self.address = address
         self.tasks = tasks
         self.facts = facts
         self.hostFacts = hostFacts

@@ -69,9 +69,11 @@ public struct Change: Sendable, Equatable {
     public var slow: Bool
     /// What the change modifies, recorded once as the host's baseline for `haprov reset`.
     public var touches: [Touch]
+    /// The change moves the host (or may cut haprov off): the engine reconnects and confirms.
+    public var reconnect: Reconnect?
 
     public init(summary: String, diff: String? = nil, script: String, stdin: Data? = nil, checkScript: String? = nil,
-                slow: Bool = false, touches: [Touch] = []) {
+                slow: Bool = false, touches: [Touch] = [], reconnect: Reconnect? = nil) {
         self.summary = summary
         self.diff = diff
         self.script = script
@@ -79,11 +81,36 @@ public struct Change: Sendable, Equatable {
         self.checkScript = checkScript
         self.slow = slow
         self.touches = touches
+        self.reconnect = reconnect
     }
 
     /// The script with the baseline recording in front, in the same round trip.
     public func scriptRecordingBaseline(in directory: String) -> String {
         touches.isEmpty ? script : Baseline.recordScript(touches, directory: directory) + "\n" + script
+    }
+}
+
+/// How the engine gets back to a host after a change that moves it: the change's script arms a
+/// rollback on the host and returns; the engine closes its session, connects at `address` (the
+/// same host key required), and runs `confirm` there before the host's own deadline. Where no
+/// confirmation arrives, the host restores its previous configuration by itself; the engine then
+/// reconnects at the old address and reads `status`.
+public struct Reconnect: Sendable, Equatable {
+    /// Where the host answers once the change is applied.
+    public var address: String
+    /// Seconds the host waits for `confirm` before it rolls back.
+    public var timeout: Int
+    /// Keeps the change; `$1` is the address haprov reached the host at before, which the host
+    /// drops unless the new configuration has it. Exits 0 only when the change was kept.
+    public var confirm: String
+    /// What the host did (applied, waiting, rolled back, and why), read after a failed reconnect.
+    public var status: String
+
+    public init(address: String, timeout: Int, confirm: String, status: String) {
+        self.address = address
+        self.timeout = timeout
+        self.confirm = confirm
+        self.status = status
     }
 }
 

@@ -14,6 +14,7 @@ public enum ModuleRegistry {
         SysctlModule.self,
         IptablesModule.self,
         IprouteModule.self,
+        NetworkConfigModule.self,
     ]
 
     public static func module(named name: String) throws -> any Module.Type {

@@ -44,6 +44,9 @@ public enum EngineEvent: Sendable {
     case rollout(RolloutEvent)
     /// Who holds the stack's VIP, compared with the inventory (check).
     case vip(VIPOwnership)
+    /// A change moved a host (new address, gateway, DNS): kept at the new address, rolled back
+    /// by the host, or lost; or, in check, a host found at its new address only.
+    case moved(AddressMove)
     case finished([HostRecap])
 }
 

@@ -33,6 +33,8 @@ public final class HumanReporter: Reporter, @unchecked Sendable {
             return renderTask(result)
         case .rollout(let event):
             return renderRollout(event)
+        case .moved(let move):
+            return renderMove(move)
         case .vip(let ownership):
             return "VIP  " + (ownership.isExpected ? palette.green("ok") : palette.yellow("drift")) + "  \(ownership.description)\n"
         case .finished(let recaps):
@@ -43,6 +45,20 @@ public final class HumanReporter: Reporter, @unchecked Sendable {
                 text += (failed ? palette.red(line) : recap.changed > 0 ? palette.yellow(line) : palette.green(line)) + "\n"
             }
             return text
+        }
+    }
+
+    private func renderMove(_ move: AddressMove) -> String {
+        let seconds = String(format: "%.1f s", move.seconds)
+        switch move.outcome {
+        case .kept:
+            let text = move.from == move.to ? "\(pad(move.host)) NETWORK      changed at \(move.to), reconnected in \(seconds) (\(move.detail))"
+                : "\(pad(move.host)) MOVED        \(move.from) -> \(move.to), reconnected in \(seconds) (\(move.detail))"
+            return palette.yellow(text) + "\n"
+        case .rolledBack:
+            return palette.red("\(pad(move.host)) ROLLED BACK  \(move.to) never answered; the host is back at \(move.from) after \(seconds)") + "\n"
+        case .lost:
+            return palette.red("\(pad(move.host)) LOST         neither \(move.to) nor \(move.from) answers after \(seconds): \(move.detail)") + "\n"
         }
     }
 

@@ -31,6 +31,9 @@ public final class JSONLinesReporter: Reporter, @unchecked Sendable {
                       "seconds": (step.seconds * 1000).rounded() / 1000, "ok": step.ok]
         case .rollout(.stopped(let reason, let untouched)):
             object = ["event": "rollout_stopped", "reason": reason, "untouched": untouched]
+        case .moved(let move):
+            object = ["event": "moved", "host": move.host, "from": move.from, "to": move.to, "outcome": move.outcome.rawValue,
+                      "seconds": (move.seconds * 1000).rounded() / 1000, "detail": move.detail]
         case .vip(let ownership):
             object = ["event": "vip", "vip": ownership.vip, "holders": ownership.holders,
                       "status": ownership.isExpected ? "ok" : "drift", "message": ownership.description]

@@ -5,13 +5,14 @@ import Foundation
 /// drained and the VRRP peers asked who holds the VIP).
 final class HostTransports: @unchecked Sendable {
     private let factory: any TransportFactory
-    private let prepared: [String: any Transport]
+    /// The run's hosts, read at each use: a host a change moved has a new session.
+    private let prepared: [String: () -> any Transport]
     private let context: [String: ConnectionSpec]
     private let lock = NSLock()
     private var opened: [String: any Transport] = [:]
     private var failed: Set<String> = []
 
-    init(factory: any TransportFactory, prepared: [String: any Transport], context: [String: ConnectionSpec]) {
+    init(factory: any TransportFactory, prepared: [String: () -> any Transport], context: [String: ConnectionSpec]) {
         self.factory = factory
         self.prepared = prepared
         self.context = context
@@ -19,7 +20,7 @@ final class HostTransports: @unchecked Sendable {
 
     /// The host's transport; nil when it is neither in the run nor reachable.
     subscript(host: String) -> (any Transport)? {
-        if let transport = prepared[host] { return transport }
+        if let transport = prepared[host] { return transport() }
         return lock.withLock {
             if let transport = opened[host] { return transport }
             guard let spec = context[host], !failed.contains(host) else { return nil }

@@ -5,6 +5,7 @@ import Foundation
 /// The password, when there is one, goes to sudo's stdin ahead of the command's own input,
 /// never onto a command line. Without one, `sudo -n` fails fast instead of hanging on a prompt.
 public final class BecomeTransport: Transport, @unchecked Sendable {
+    public var hostKey: String? { inner.hostKey }
     public let inner: any Transport
     public let user: String
     private let password: String?

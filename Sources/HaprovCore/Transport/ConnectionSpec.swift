@@ -40,6 +40,9 @@ public struct ConnectionSpec: Sendable, Equatable {
     public var become: Bool
     public var becomeUser: String
     public var becomePassword: Secret?
+    /// The host key this host must present ("algorithm base64"), whatever its address: set when
+    /// haprov follows a host it moved to a new address, so it is known to be the same machine.
+    public var pinnedHostKey: String?
 
     public init(
         name: String,

@@ -69,9 +69,14 @@ public protocol Transport: AnyObject, Sendable {
 
     /// Closes the connection; later calls fail.
     func close()
+
+    /// The host key the host presented ("algorithm base64"); nil where there is none (local).
+    var hostKey: String? { get }
 }
 
 extension Transport {
+    public var hostKey: String? { nil }
+
     public func run(_ command: String) throws -> CommandResult {
         try run(command, stdin: nil, timeout: nil)
     }
