@@ -29,6 +29,7 @@ struct NetworkGuard {
             if [ -s \(dq)/guard.pid ] && kill -0 "$(cat \(dq)/guard.pid)" 2>/dev/null; then
               echo "a network change made earlier on this host still waits for its confirmation; it rolls back by itself within \(timeout) s: run haprov again then" >&2; exit 3
             fi
+            \(toolCheck)
             rm -rf \(dq); mkdir -p \(dq); chmod 700 \(dq)
             """ + "\n" + FileScripts.atomicWrite(path: d + "/next", mode: mode, owner: nil, group: nil, validate: validate, backup: false) + "\n" + """
             if [ -f \(p) ]; then cp -p -- \(p) \(dq)/previous; cp -p -- \(p) \(p).$(date +%Y%m%dT%H%M%S).haprov~; fi
@@ -47,6 +48,12 @@ struct NetworkGuard {
             fi
             echo "armed: \(interface) changes in 1 s and goes back in \(timeout) s unless confirmed"
             """
+    }
+
+    /// The tool that applies the file must be there before anything is touched.
+    private var toolCheck: String {
+        let (tool, package) = renderer == .interfaces ? ("ifup", "ifupdown") : ("netplan", "netplan.io")
+        return "command -v \(tool) >/dev/null 2>&1 || { echo \(Shell.quote("\(tool) is not installed, so \(path) cannot be applied: install \(package), or set network_apply: false to only write the file")) >&2; exit 3; }"
     }
 
     /// Run at the new address: keeps the change, then drops the address haprov came from ($1)
