@@ -36,8 +36,8 @@ extension HostRunner {
             reporter.report(.moved(AddressMove(host: job.name, from: from, to: to, outcome: outcome,
                                                seconds: Date().timeIntervalSince(start), detail: detail)))
         }
-        // Leave a second of margin before the host's own deadline for the confirmation.
-        let deadline = start.addingTimeInterval(Double(reconnect.timeout) - 1)
+        // The host gives up a second before its timeout; confirm a second before that.
+        let deadline = start.addingTimeInterval(Double(reconnect.timeout) - 2)
         var lastError = "no answer"
         var hostRolledBack = false
         var tries = 0
@@ -76,6 +76,8 @@ extension HostRunner {
             }
         }
         // The host rolls back by itself once its deadline passes; give it time to come up again.
+        // Knocking at the old address before then only waits out ARP timeouts.
+        if !hostRolledBack { Thread.sleep(until: start.addingTimeInterval(Double(reconnect.timeout) - 1)) }
         let backBy = Date().addingTimeInterval(Double(reconnect.timeout) + 30)
         while Date() < backBy {
             if case .success(let old) = connect(from, pin: pin, until: backBy) {
@@ -88,7 +90,7 @@ extension HostRunner {
                 host.earlierRoundTrips += old.roundTrips
                 old.close()
             }
-            Thread.sleep(forTimeInterval: 1)
+            Thread.sleep(forTimeInterval: 0.3)
         }
         report(.lost, lastError)
         throw TransportError(host: job.name, step: .connect,

@@ -5,7 +5,7 @@ import Foundation
 /// `arm` stages the new file (validated), keeps the previous one with the live addresses and
 /// default routes of the interface, and starts a guard detached from haprov's session (a
 /// transient systemd unit, so neither the session's end nor sshd can kill it). The guard
-/// applies the new configuration a second later (the arming command's answer is back by then),
+/// applies the new configuration half a second later (the arming command's answer is back by then),
 /// waits for `confirm`, and without it restores the previous file, addresses and routes.
 struct NetworkGuard {
     static let directory = "/run/haprov/network"
@@ -46,7 +46,7 @@ struct NetworkGuard {
             else
               setsid /bin/sh \(dq)/guard </dev/null >/dev/null 2>&1 &
             fi
-            echo "armed: \(interface) changes in 1 s and goes back in \(timeout) s unless confirmed"
+            echo "armed: \(interface) changes in 0.5 s and goes back in \(timeout) s unless confirmed"
             """
     }
 
@@ -123,6 +123,8 @@ struct NetworkGuard {
             say() { printf '%s\\n' "$1" > "$d/status.new" && mv -f "$d/status.new" "$d/status"; }
             log() { printf '%s %s\\n' "$(date +%T)" "$1" >> "$d/log"; }
             echo $$ > "$d/guard.pid"
+            # Counted from the arming, so the host is back within the timeout of the change.
+            end=$(($(date +%s) + \(timeout - 1)))
             rollback() {
               say "rolling back: $1"; log "rolling back: $1"
               \(restore)
@@ -138,15 +140,14 @@ struct NetworkGuard {
               exit 1
             }
             say applying
-            sleep 1
+            sleep 0.5
             log "applying the new configuration of \(interface)"
             \(down)
             if ! { \(up); }; then rollback "the new configuration did not come up ($(tail -n 1 "$d/log"))"; fi
             say waiting; log "waiting \(timeout) s for haprov at \(address)"
-            n=0
-            while [ $n -lt \(timeout * 5) ]; do
+            while [ "$(date +%s)" -lt "$end" ]; do
               if [ -e "$d/confirm" ]; then say confirmed; log confirmed; rm -f "$d/guard.pid"; exit 0; fi
-              sleep 0.2; n=$((n + 1))
+              sleep 0.2
             done
             rollback "haprov did not reconnect at \(address) within \(timeout) s"
             """
