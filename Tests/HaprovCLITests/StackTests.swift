@@ -51,14 +51,58 @@ enum StackGate {
     func stackFromAFreshLab(_ file: String) throws {
         let path = Self.inventory(file)
         try Self.freshLab(path)
-        let first = try Self.haprov(["apply", path])
+        // The write-up's annex from the same run, in French, both forms.
+        let reports = try ReportChecks.folder() + "/" + (file as NSString).deletingPathExtension
+        let keepalived = file != "lab-sam.yml"
+        let capture = keepalived ? ["--capture", reports + "-failover.pcap"] : []
+        let first = try Self.haprov(["apply", path, "--report", reports + ".html", "--report", reports + ".md", "--lang", "fr"] + capture)
         #expect(first.stdoutText.contains(" 0 failed"), "smoke tests:\n\(first.stdoutText)")
+        try ReportChecks.verify(markdown: reports + ".md", html: reports + ".html", inventory: path)
+        if keepalived {
+            // The packets of the VIP failover, summed up in the report.
+            let md = try String(contentsOfFile: reports + ".md", encoding: .utf8)
+            let section = md.components(separatedBy: "## Trames pendant la bascule de la VIP").dropFirst().first ?? ""
+            let (master, backup) = file == "lab-apache.yml" ? ("apache1", "apache2") : ("lb1", "lb2")
+            for words in ["annonces VRRP de \(master) (priorité", "annonces VRRP de \(backup) (priorité", "\(backup) devient maître", "ARP gratuits pour"] {
+                #expect(section.contains(words), "the capture summary lacks \(words):\n\(section)")
+            }
+        }
+        if file == "lab-keepalived.yml" { try Self.vrrpCapturedDuringFailover(path, pcap: reports + "-vrrp.pcap") }
         #expect(!first.stdoutText.contains("FAIL"))
         #expect(Self.changedCounts(first.stdoutText).contains { $0 > 0 })
         let second = try Self.haprov(["apply", "--no-test", path])
         #expect(!Self.changedCounts(second.stdoutText).isEmpty && Self.changedCounts(second.stdoutText).allSatisfy { $0 == 0 }, "second apply:\n\(second.stdoutText)")
         try Self.haprov(["check", path])
     }
+
+    /// `lab capture` on the backup while the master's keepalived stops and starts again: the
+    /// pcap holds VRRP adverts from both load balancers, read back with tcpdump.
+    static func vrrpCapturedDuringFailover(_ path: String, pcap: String) throws {
+        let done = DispatchSemaphore(value: 0)
+        let box = CaptureBox()
+        Thread {
+            box.result = try? Binary.run(["lab", "capture", path, "lb2", "--filter", "vrrp", "--seconds", "9", "-w", pcap], timeout: .seconds(60))
+            done.signal()
+        }.start()
+        Thread.sleep(forTimeInterval: 2)
+        try haprov(["run", path, "--limit", "lb1", "--", "systemctl stop keepalived"])
+        Thread.sleep(forTimeInterval: 3)
+        try haprov(["run", path, "--limit", "lb1", "--", "systemctl start keepalived"])
+        done.wait()
+        let capture = try #require(box.result)
+        #expect(capture.exitStatus == 0 && capture.stdoutText.contains("packet(s) in \(pcap)"), "\(capture.stdoutText)\(capture.stderrText)")
+        let packets = try LocalProcess.run(["/usr/bin/tcpdump", "-n", "-r", pcap]).stdoutText
+        #expect(packets.contains("10.213.7.2 > 224.0.0.18: VRRPv2, Advertisement"), "no advert from lb1:\n\(packets)")
+        #expect(packets.contains("10.213.7.3 > 224.0.0.18: VRRPv2, Advertisement"), "no advert from lb2:\n\(packets)")
+        // lb1 preempts: wait until lb2 has let the VIP go, so that what follows sees one holder.
+        let settled = try haprov(["run", path, "--limit", "lb2", "--", """
+            i=0; while ip -4 -o addr show | grep -q ' 10.213.7.100/' && [ $i -lt 150 ]; do sleep 0.1; i=$((i+1)); done
+            ip -4 -o addr show | grep -q ' 10.213.7.100/' && echo still || echo released
+            """]).stdoutText
+        #expect(settled.contains("released"), "\(settled)")
+    }
+
+    final class CaptureBox: @unchecked Sendable { var result: CommandResult? }
 
     /// The SAM twin's web servers moved from Docker to systemd and back: the other runtime
     /// makes way each time, the smoke tests pass on both, and the last apply leaves nothing to do.

@@ -18,8 +18,7 @@ struct ApplyCommand: ParsableCommand {
     @Flag(name: .long, help: "Do not run the smoke tests after a successful apply.")
     var noTest = false
 
-    @Option(name: .long, help: "Write the smoke test results as Markdown to this file.")
-    var report: String?
+    @OptionGroup var report: ReportOptions
 
     @Flag(name: .long, help: "When a host moved to its network_address, write the new address into the inventory's ansible_host (only that value changes).")
     var writeBack = false
@@ -38,7 +37,7 @@ struct ApplyCommand: ParsableCommand {
         if smoke, declared.contains(where: { $0.front != nil }), declared.contains(where: { $0.backend != nil }) {
             StandardOutput.out.write("\n")
             handedOver = true
-            if try !SmokeSession.run(jobs: jobs, inventoryPath: loaded.path, reportPath: report, open: summary.connections) {
+            if try !SmokeSession.run(jobs: jobs, inventoryPath: loaded.path, report: report, open: summary.connections) {
                 throw ExitCode(HaprovExit.failure)
             }
         }

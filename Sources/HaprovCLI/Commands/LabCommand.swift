@@ -8,7 +8,7 @@ struct LabCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lab",
         abstract: "Run an inventory's hosts as real systemd hosts on this machine (systemd-nspawn, one network namespace each).",
-        subcommands: [Up.self, Status.self, Down.self, Reset.self, FaultCommand.self])
+        subcommands: [Up.self, Status.self, Down.self, Reset.self, FaultCommand.self, Capture.self])
 
     struct LabOptions: ParsableArguments {
         @Argument(help: "Inventory with all.vars.haprov_lab and hosts in the lab subnet.", completion: .file())
@@ -95,6 +95,24 @@ struct LabCommand: ParsableCommand {
             guard let kind = Lab.Fault(rawValue: fault) else { return }
             try LabCommand.attempt { try lab.inject(kind, on: host) }
             print("\(host): \(fault) done")
+        }
+    }
+
+    struct Capture: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record the packets a lab host sees to a pcap file (tcpdump in its network namespace), to open in Wireshark.",
+            discussion: "Example, during a VIP failover: haprov lab capture Inventories/lab-keepalived.yml lb2 --filter vrrp --seconds 20 -w vrrp.pcap")
+        @OptionGroup var options: LabOptions
+        @Argument(help: "The host.") var host: String
+        @Option(help: "vrrp, arp, http, all, or a tcpdump filter expression.") var filter = "all"
+        @Option(help: "How long to capture.") var seconds = 10
+        @Option(name: .customShort("w"), help: ArgumentHelp("The pcap file to write.", valueName: "FILE")) var file: String
+        func run() throws {
+            let lab = try options.lab()
+            try LabCommand.attempt {
+                let count = try lab.capture(on: host, filter: filter, seconds: seconds, to: file)
+                print("\(host): \(count) packet(s) in \(file)")
+            }
         }
     }
 }

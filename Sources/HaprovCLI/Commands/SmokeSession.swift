@@ -1,20 +1,21 @@
 import ArgumentParser
 import Foundation
 import HaprovCore
+import HaprovLab
 import HaprovSSH
 
 /// Runs the smoke tests of an inventory's stack and prints/writes the report.
 enum SmokeSession {
     /// Returns true when every test passed.
     /// `open`: sessions the run that came before left open (apply's), reused instead of new ones.
-    static func run(jobs: [HostJob], inventoryPath: String, reportPath: String?, open: [String: any Transport] = [:],
+    static func run(jobs: [HostJob], inventoryPath: String, report: ReportOptions, open: [String: any Transport] = [:],
                     output: TextOutput = StandardOutput.out) throws -> Bool {
         let topology: SmokeTopology
         do { topology = try self.topology(jobs) } catch {
             Console.error("\(error)")
             throw ExitCode(HaprovExit.failure)
         }
-        return runTests(topology, pool: pool(jobs, open: open), inventoryPath: inventoryPath, reportPath: reportPath, output: output)
+        return runTests(topology, jobs: jobs, pool: pool(jobs, open: open), inventoryPath: inventoryPath, report: report, output: output)
     }
 
     static func pool(_ jobs: [HostJob], open: [String: any Transport] = [:]) -> TransportPool {
@@ -32,20 +33,37 @@ enum SmokeSession {
                                       variables: variables, renderer: renderer)
     }
 
-    static func runTests(_ topology: SmokeTopology, pool: TransportPool, inventoryPath: String, reportPath: String?, output: TextOutput) -> Bool {
+    static func runTests(_ topology: SmokeTopology, jobs: [HostJob], pool: TransportPool, inventoryPath: String, report: ReportOptions,
+                         output: TextOutput) -> Bool {
         defer { pool.closeAll() }
         let palette = Palette(output: output)
         output.write(palette.bold("SMOKE TESTS") + " through \(topology.front), requests from \(topology.client)\n")
-        let results = SmokeRunner(topology: topology, connect: pool.transport(for:)) { line in
+        var runner = SmokeRunner(topology: topology, connect: pool.transport(for:)) { line in
             output.write(palette.dim(line) + "\n")
-        }.run()
+        }
+        let capture: FailoverCapture?
+        do { capture = try report.capture.map { try FailoverCapture(inventoryPath: inventoryPath, topology: topology, file: $0) } } catch {
+            Console.error("\(error)")
+            return false
+        }
+        if let capture { runner.beforeTest = { kind in if kind == .vipFailover { capture.start() } } }
+        let results = runner.run()
         output.write(SmokeReport.table(results, palette: palette))
-        if let reportPath {
-            let markdown = SmokeReport.markdown(results, inventory: (inventoryPath as NSString).lastPathComponent)
-            do { try SecretMasking.mask(markdown).write(toFile: reportPath, atomically: true, encoding: .utf8) } catch {
-                Console.error("cannot write the report to \(reportPath): \(error.localizedDescription)")
+        let captured = capture?.finish(names: Dictionary(jobs.map { ($0.connection.address, $0.name) }) { first, _ in first }, output: output)
+        guard !report.report.isEmpty else { return results.allSatisfy(\.passed) }
+        var annex = StackReport.collect(inventory: (inventoryPath as NSString).lastPathComponent, jobs: jobs, topology: topology,
+                                        results: results, connect: pool.transport(for:))
+        annex.capture = captured
+        for path in report.report {
+            let text = path.lowercased().hasSuffix(".md") ? ReportMarkdown.render(annex, language: report.language)
+                : ReportHTML.render(annex, language: report.language)
+            do {
+                try text.write(toFile: path, atomically: true, encoding: .utf8)
+                output.write("report written to \(path)\n")
+            } catch {
+                Console.error("cannot write the report to \(path): \(error.localizedDescription)")
+                return false
             }
-            output.write("report written to \(reportPath)\n")
         }
         return results.allSatisfy(\.passed)
     }
@@ -77,5 +95,53 @@ final class TransportPool: @unchecked Sendable {
             open.values.forEach { $0.close() }
             open.removeAll()
         }
+    }
+}
+
+/// `--capture`: tcpdump in a load balancer's network namespace while the VIP fails over.
+final class FailoverCapture: @unchecked Sendable {
+    let lab: Lab
+    let host: String
+    let file: String
+    let vip: String?
+    private let done = DispatchSemaphore(value: 0)
+    private var started = false
+    private var failure: String?
+
+    init(inventoryPath: String, topology: SmokeTopology, file: String) throws {
+        guard let host = topology.balancers.last?.host, topology.vip != nil else {
+            throw ValidationError("--capture: this stack has no VIP failover to capture (it needs two keepalived load balancers)")
+        }
+        do { lab = Lab(config: try LabConfig.load(inventoryPath: inventoryPath)) } catch {
+            throw ValidationError("--capture needs a lab inventory (all.vars.haprov_lab): \(error)")
+        }
+        self.host = host
+        self.file = file
+        self.vip = topology.vip
+    }
+
+    /// Starts capturing for the length of the VIP failover test (20 s) and a little more.
+    func start() {
+        started = true
+        Thread { [self] in
+            do { try lab.capture(on: host, filter: "ip proto 112 or arp", seconds: 24, to: file) } catch { failure = "\(error)" }
+            done.signal()
+        }.start()
+    }
+
+    /// Waits for the capture, then reads it back: the report's notes, nil when nothing was captured.
+    func finish(names: [String: String], output: TextOutput) -> (host: String, file: String, notes: [Note])? {
+        guard started else {
+            output.write("--capture: the VIP failover test did not run, nothing captured\n")
+            return nil
+        }
+        done.wait()
+        if let failure {
+            Console.error("--capture: \(failure)")
+            return nil
+        }
+        let text = (try? LocalProcess.run(["/bin/sh", "-c", "tcpdump -n -tt -r \(Shell.quote(file)) 2>/dev/null"]))?.stdoutText ?? ""
+        output.write("packets of the VIP failover (on \(host)) written to \(file)\n")
+        return (host, file, CaptureSummary.notes(text, names: names, vip: vip))
     }
 }

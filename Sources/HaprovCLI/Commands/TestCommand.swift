@@ -10,8 +10,7 @@ struct TestCommand: ParsableCommand {
 
     @OptionGroup var inventory: InventoryOptions
 
-    @Option(name: .long, help: "Write the results as Markdown to this file (for a lab write-up).")
-    var report: String?
+    @OptionGroup var report: ReportOptions
 
     @Option(name: .long, help: "Folder of roles (default: found beside the inventory).")
     var rolesPath: String?
@@ -19,7 +18,7 @@ struct TestCommand: ParsableCommand {
     func run() throws {
         let (loaded, hosts) = try inventory.load()
         let jobs = try JobBuilder.jobs(inventory: loaded, hosts: hosts, options: inventory, rolesPath: rolesPath)
-        if try !SmokeSession.run(jobs: jobs, inventoryPath: loaded.path, reportPath: report) {
+        if try !SmokeSession.run(jobs: jobs, inventoryPath: loaded.path, report: report) {
             throw ExitCode(HaprovExit.failure)
         }
     }

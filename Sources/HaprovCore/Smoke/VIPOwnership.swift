@@ -30,11 +30,14 @@ public struct VIPOwnership: Sendable {
 
     public var isExpected: Bool { holders.count == 1 && (master == nil || nopreempt || holders == [master]) }
 
-    public var description: String {
+    public var description: String { Phrasebook(.en).text(note) }
+
+    /// What was seen, as data for any language.
+    public var note: Note {
         switch holders.count {
-        case 0: return "no node holds the VIP \(vip)"
-        case 1: return "\(holders[0]) holds the VIP \(vip)" + (isExpected ? "" : "; the inventory's MASTER is \(master ?? "")")
-        default: return "\(holders.joined(separator: " and ")) all hold the VIP \(vip) (split brain)"
+        case 0: return Note("vip.none", [vip])
+        case 1: return isExpected ? Note("vip.one", [holders[0], vip]) : Note("vip.notMaster", [holders[0], vip, master ?? ""])
+        default: return Note("vip.split", [holders.joined(separator: " & "), vip])
         }
     }
 }
