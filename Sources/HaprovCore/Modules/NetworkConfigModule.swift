@@ -23,12 +23,7 @@ public struct NetworkConfigModule: Module {
     public init(args: ModuleArgs, context: TaskContext) throws {
         try args.allowOnly(["src", "dest", "mode", "validate", "renderer", "interface", "address", "apply", "rollback_timeout"])
         let src = try args.requiredString("src")
-        let path = try context.locate(src, argument: "src")
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ModuleError(argument: "src", message: "cannot read \(path)")
-        }
-        let rendered = try context.renderer.render(String(decoding: data, as: UTF8.self), name: path, variables: context.variables)
-        file = ManagedFile(path: try args.requiredString("dest"), content: Data(rendered.utf8), mode: try args.mode("mode"),
+        file = ManagedFile(path: try args.requiredString("dest"), content: try TemplateModule.render(src, context: context), mode: try args.mode("mode"),
                            owner: nil, group: nil, validate: try args.string("validate"), backup: true, source: src)
         let rendererName = try args.requiredString("renderer")
         guard let renderer = Renderer(rawValue: rendererName) else {
