@@ -16,6 +16,7 @@ public struct Haprov: ParsableCommand {
             TestCommand.self,
             ResetCommand.self,
             LabCommand.self,
+            CourseCommand.self,
         ]
     )
 

@@ -9,13 +9,13 @@ enum SmokeSession {
     /// Returns true when every test passed.
     /// `open`: sessions the run that came before left open (apply's), reused instead of new ones.
     static func run(jobs: [HostJob], inventoryPath: String, report: ReportOptions, open: [String: any Transport] = [:],
-                    output: TextOutput = StandardOutput.out) throws -> Bool {
+                    json: Bool = false, output: TextOutput = StandardOutput.out) throws -> Bool {
         let topology: SmokeTopology
         do { topology = try self.topology(jobs) } catch {
             Console.error("\(error)")
             throw ExitCode(HaprovExit.failure)
         }
-        return runTests(topology, jobs: jobs, pool: pool(jobs, open: open), inventoryPath: inventoryPath, report: report, output: output)
+        return runTests(topology, jobs: jobs, pool: pool(jobs, open: open), inventoryPath: inventoryPath, report: report, json: json, output: output)
     }
 
     static func pool(_ jobs: [HostJob], open: [String: any Transport] = [:]) -> TransportPool {
@@ -34,12 +34,14 @@ enum SmokeSession {
     }
 
     static func runTests(_ topology: SmokeTopology, jobs: [HostJob], pool: TransportPool, inventoryPath: String, report: ReportOptions,
-                         output: TextOutput) -> Bool {
+                         json: Bool = false, output: TextOutput) -> Bool {
         defer { pool.closeAll() }
         let palette = Palette(output: output)
-        output.write(palette.bold("SMOKE TESTS") + " through \(topology.front), requests from \(topology.client)\n")
+        // JSON: one `smoke` event per test and nothing else on standard output.
+        let text: TextOutput = json ? StandardOutput.err : output
+        text.write(palette.bold("SMOKE TESTS") + " through \(topology.front), requests from \(topology.client)\n")
         var runner = SmokeRunner(topology: topology, connect: pool.transport(for:)) { line in
-            output.write(palette.dim(line) + "\n")
+            text.write(palette.dim(line) + "\n")
         }
         let capture: FailoverCapture?
         do { capture = try report.capture.map { try FailoverCapture(inventoryPath: inventoryPath, topology: topology, file: $0) } } catch {
@@ -48,18 +50,23 @@ enum SmokeSession {
         }
         if let capture { runner.beforeTest = { kind in if kind == .vipFailover { capture.start() } } }
         let results = runner.run()
-        output.write(SmokeReport.table(results, palette: palette))
-        let captured = capture?.finish(names: Dictionary(jobs.map { ($0.connection.address, $0.name) }) { first, _ in first }, output: output)
+        if json {
+            let reporter = JSONLinesReporter(output: output)
+            results.forEach { reporter.report(.smoke($0)) }
+        } else {
+            output.write(SmokeReport.table(results, palette: palette))
+        }
+        let captured = capture?.finish(names: Dictionary(jobs.map { ($0.connection.address, $0.name) }) { first, _ in first }, output: text)
         guard !report.report.isEmpty else { return results.allSatisfy(\.passed) }
         var annex = StackReport.collect(inventory: (inventoryPath as NSString).lastPathComponent, jobs: jobs, topology: topology,
                                         results: results, connect: pool.transport(for:))
         annex.capture = captured
         for path in report.report {
-            let text = path.lowercased().hasSuffix(".md") ? ReportMarkdown.render(annex, language: report.language)
+            let page = path.lowercased().hasSuffix(".md") ? ReportMarkdown.render(annex, language: report.language)
                 : ReportHTML.render(annex, language: report.language)
             do {
-                try text.write(toFile: path, atomically: true, encoding: .utf8)
-                output.write("report written to \(path)\n")
+                try page.write(toFile: path, atomically: true, encoding: .utf8)
+                text.write("report written to \(path)\n")
             } catch {
                 Console.error("cannot write the report to \(path): \(error.localizedDescription)")
                 return false

@@ -12,13 +12,16 @@ struct TestCommand: ParsableCommand {
 
     @OptionGroup var report: ReportOptions
 
+    @Option(name: .long, help: "Output: human (default) or json (one `smoke` event per test).")
+    var format: EngineRunOptions.Format = .human
+
     @Option(name: .long, help: "Folder of roles (default: found beside the inventory).")
     var rolesPath: String?
 
     func run() throws {
         let (loaded, hosts) = try inventory.load()
         let jobs = try JobBuilder.jobs(inventory: loaded, hosts: hosts, options: inventory, rolesPath: rolesPath)
-        if try !SmokeSession.run(jobs: jobs, inventoryPath: loaded.path, report: report) {
+        if try !SmokeSession.run(jobs: jobs, inventoryPath: loaded.path, report: report, json: format == .json) {
             throw ExitCode(HaprovExit.failure)
         }
     }

@@ -47,6 +47,8 @@ public enum EngineEvent: Sendable {
     /// A change moved a host (new address, gateway, DNS): kept at the new address, rolled back
     /// by the host, or lost; or, in check, a host found at its new address only.
     case moved(AddressMove)
+    /// One smoke test's result (the human form prints them as a table at the end).
+    case smoke(SmokeResult)
     case finished([HostRecap])
 }
 

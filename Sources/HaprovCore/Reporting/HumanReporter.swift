@@ -35,6 +35,8 @@ public final class HumanReporter: Reporter, @unchecked Sendable {
             return renderRollout(event)
         case .moved(let move):
             return renderMove(move)
+        case .smoke(let result):
+            return "\(result.passed ? palette.green("PASS") : palette.red("FAIL"))  \(result.test): \(result.observation)\n"
         case .vip(let ownership):
             return "VIP  " + (ownership.isExpected ? palette.green("ok") : palette.yellow("drift")) + "  \(ownership.description)\n"
         case .finished(let recaps):

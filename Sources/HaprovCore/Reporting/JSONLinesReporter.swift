@@ -34,6 +34,10 @@ public final class JSONLinesReporter: Reporter, @unchecked Sendable {
         case .moved(let move):
             object = ["event": "moved", "host": move.host, "from": move.from, "to": move.to, "outcome": move.outcome.rawValue,
                       "seconds": (move.seconds * 1000).rounded() / 1000, "detail": move.detail]
+        case .smoke(let result):
+            object = ["event": "smoke", "kind": result.kind.rawValue, "test": result.test, "passed": result.passed,
+                      "observation": result.observation, "seconds": (result.seconds * 1000).rounded() / 1000]
+            if let subject = result.subject { object["subject"] = subject }
         case .vip(let ownership):
             object = ["event": "vip", "vip": ownership.vip, "holders": ownership.holders,
                       "status": ownership.isExpected ? "ok" : "drift", "message": ownership.description]
