@@ -30,7 +30,7 @@ public struct Lab: Sendable {
             try LabShell.must("ssh-keygen -q -t ed25519 -N '' -C haprov-lab-\(config.name) -f \(Shell.quote(config.privateKey))", "lab key")
         }
         try raiseInotifyLimits()
-        try LabNetwork.up(config)
+        try LabNetwork.up(config, log: log)
         let wasRunning = Set(Parallel.map(hosts) { $0.isRunning ? $0.host.name : nil }.compactMap { $0 })
         try Self.onEach(hosts) { try $0.up() }
         try writeKnownHosts()
@@ -133,6 +133,7 @@ public struct Lab: Sendable {
         _ = Parallel.map(hosts) { host in (try? host.destroy()) != nil }
         try LabNetwork.down(config)
         try LabShell.run("rm -rf \(Shell.quote(config.directory))")
+        LabCache.stopIfUnused()
     }
 
     /// Back to the pristine base tree in seconds; all hosts when `names` is empty.

@@ -6,7 +6,7 @@ import HaprovCore
 enum LabNetwork {
     static let proxyPort = 3128
 
-    static func up(_ config: LabConfig) throws {
+    static func up(_ config: LabConfig, log: (String) -> Void = { _ in }) throws {
         let b = config.bridge
         try LabShell.must("""
             set -e
@@ -15,8 +15,10 @@ enum LabNetwork {
             ip link set \(b) up
             """, "bridge \(b)")
         let dir = config.directory
+        // Through the machine's package cache when there is one (one download per class).
+        let upstream = LabCache.ensureRunning(log: log) ? "Upstream http 127.0.0.1:\(LabCache.port)\n" : ""
         let conf = """
-            Port \(proxyPort)
+            \(upstream)Port \(proxyPort)
             Listen \(config.gateway)
             Timeout 600
             MaxClients 100

@@ -40,6 +40,11 @@ enum LabOutcome {
                 break
             }
         }
+        // Smoke tests that all failed for want of a connection: the lab is unreachable.
+        let observations = row.order.compactMap { row.tests[$0] }
+        if unreachable.isEmpty, !observations.isEmpty, observations.allSatisfy({ !$0.passed && $0.observation.contains(": connect: ") }) {
+            unreachable.append(firstLine(observations[0].observation))
+        }
         if !unreachable.isEmpty {
             row.status = .unreachable
             row.detail = unreachable.joined(separator: "; ")
