@@ -60,6 +60,22 @@ enum Binary {
         #expect(result.stdoutText.contains("crashes 0  hangs 0  secrets shown 0"), "\(result.stdoutText)")
     }
 
+    /// ansible-playbook's listing habits reach no host: a lab inventory whose key does not exist
+    /// yet (no lab up) is listed and syntax-checked all the same.
+    @Test func listingAndSyntaxCheckReachNoHost() throws {
+        let inventory = Binary.repository + "/Inventories/lab-transparent.yml"
+        let hosts = try Binary.run(["apply", inventory, "--list-hosts", "--limit", "lb1,www1"])
+        #expect(hosts.exitStatus == 0, "\(hosts.stderrText)")
+        #expect(hosts.stdoutText.contains("hosts (1):\n      www1\n") && hosts.stdoutText.contains("hosts (1):\n      lb1\n"), "\(hosts.stdoutText)")
+        let tasks = try Binary.run(["apply", inventory, "--list-tasks", "--tags", "tproxy"])
+        let lines = tasks.stdoutText.split(separator: "\n").filter { $0.contains(" : ") }
+        #expect(!lines.isEmpty && lines.allSatisfy { $0.contains("TAGS: [tproxy") }, "\(tasks.stdoutText)")
+        let syntax = try Binary.run(["apply", inventory, "--syntax-check"])
+        #expect(syntax.exitStatus == 0 && syntax.stdoutText.contains("syntax ok:") && syntax.stdoutText.contains("no host was reached"), "\(syntax.stdoutText)\(syntax.stderrText)")
+        let broken = try Binary.run(["apply", inventory, "--syntax-check", "-e", "haproxy_balance=fastest"])
+        #expect(broken.exitStatus == 1 && broken.stderrText.contains("haproxy_balance"), "\(broken.stderrText)")
+    }
+
     @Test func usageErrorsExit64() throws {
         let result = try Binary.run(["run", Binary.repository + "/Inventories/lab-sam.yml"])
         #expect(result.exitStatus == 64)

@@ -20,10 +20,19 @@ struct ApplyCommand: ParsableCommand {
 
     @OptionGroup var report: ReportOptions
 
+    @OptionGroup var listing: PlaybookListing
+
     @Flag(name: .long, help: "When a host moved to its network_address, write the new address into the inventory's ansible_host (only that value changes).")
     var writeBack = false
 
     func run() throws {
+        if listing.any {
+            let (loaded, hosts) = try inventory.load()
+            let jobs = try JobBuilder.jobs(inventory: loaded, hosts: hosts, options: inventory, rolesPath: engineOptions.rolesPath,
+                                           extraVariables: try engineOptions.extraVariables(), connecting: false)
+            try listing.run(inventory: loaded, jobs: jobs, options: engineOptions)
+            return
+        }
         let smoke = !check && !noTest && inventory.limit == nil
         let (loaded, jobs, summary) = try engineOptions.runEngine(inventory, check: check, keepConnections: smoke)
         // The smoke tests reuse the run's sessions; the pool closes them, or this does.

@@ -118,15 +118,19 @@ enum ProjectPaths {
 
 /// Turns an inventory into host jobs: plays resolved, roles loaded, connection specs built.
 enum JobBuilder {
-    static func jobs(inventory: Inventory, hosts: [String], options: InventoryOptions, rolesPath: String?, extraVariables: [String: Value] = [:]) throws -> [HostJob] {
-        try jobs(inventory: inventory, hosts: hosts, options: options, rolesPath: rolesPath, extraVariables: extraVariables, context: false).selected
+    /// With `connecting` false the jobs have no connection settings checked (keys, passwords):
+    /// for listing and syntax checks, which reach no host.
+    static func jobs(inventory: Inventory, hosts: [String], options: InventoryOptions, rolesPath: String?, extraVariables: [String: Value] = [:],
+                     connecting: Bool = true) throws -> [HostJob] {
+        try jobs(inventory: inventory, hosts: hosts, options: options, rolesPath: rolesPath, extraVariables: extraVariables, context: false,
+                 connecting: connecting).selected
     }
 
     /// The jobs of `hosts`, and with `context` those of the inventory's other hosts whose
     /// connection can be built (not reported: a rollout reaches them only when it needs to).
     /// Roles are loaded once for both.
     static func jobs(inventory: Inventory, hosts: [String], options: InventoryOptions, rolesPath: String?, extraVariables: [String: Value],
-                     context: Bool) throws -> (selected: [HostJob], context: [HostJob]) {
+                     context: Bool, connecting: Bool = true) throws -> (selected: [HostJob], context: [HostJob]) {
         guard let roles = ProjectPaths.find("Roles", inventory: inventory.path, explicit: rolesPath) else {
             Console.error("no Roles folder found for \(inventory.path); looked in: \(ProjectPaths.candidates("Roles", inventory: inventory.path).joined(separator: ", ")) (fix: --roles-path DIR)")
             throw ExitCode(HaprovExit.failure)
@@ -149,6 +153,10 @@ enum JobBuilder {
             }
             if !problems.isEmpty {
                 Console.error("\(problems.count) problem(s) with the roles' variables:\n" + problems.map { "  " + $0.description }.joined(separator: "\n"))
+            }
+            if !connecting {
+                if !problems.isEmpty { throw ExitCode(HaprovExit.failure) }
+                return (unconnected, [])
             }
             let selected = try options.connectionSpecs(inventory, hosts: hosts).map(job)
             if !problems.isEmpty { throw ExitCode(HaprovExit.failure) }
