@@ -62,7 +62,12 @@ import Testing
             .write(toFile: unreachable, atomically: true, encoding: .utf8)
 
         let table = folder + "/class"
-        let tested = try Self.course(["test", labs, unreachable, "--report", table + ".csv", "--report", table + ".xml", "--report", table + ".md"], expect: 1)
+        let tested = try Self.course(["test", labs, unreachable, "--report", table + ".csv", "--report", table + ".xml", "--report", table + ".md",
+                                      "--lab-reports", folder + "/annexes", "--lang", "fr"], expect: 1)
+        // Each lab's own technical annex, in French, from the same run.
+        let annex = try String(contentsOfFile: folder + "/annexes/crs02.md", encoding: .utf8)
+        #expect(annex.contains("# Annexe technique — crs02.yml") && annex.contains("| **Échec** |"), "\(annex.prefix(400))")
+        #expect(FileManager.default.fileExists(atPath: folder + "/annexes/crs01.html"))
         let csv = Self.parseCSV(try String(contentsOfFile: table + ".csv", encoding: .utf8))
         let header = try #require(csv.first)
         #expect(Array(header.prefix(3)) == ["lab", "status", "detail"] && header.contains("Round robin (6 requests)") && header.contains("VIP failover (load balancer stopped)"), "\(header)")

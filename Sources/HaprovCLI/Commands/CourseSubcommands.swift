@@ -65,10 +65,23 @@ extension CourseCommand {
     }
 
     struct Test: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Every lab's smoke tests: the class table, one column per test.")
+        static let configuration = CommandConfiguration(abstract: "Every lab's smoke tests: the class table, one column per test; with --lab-reports, each lab's technical annex too.")
         @OptionGroup var labs: Labs
+        @Option(help: ArgumentHelp("Write each lab's technical annex into this folder: LAB.md and LAB.html.", valueName: "DIR")) var labReports: String?
+        @Option(help: "Language of the labs' annexes: fr or en (default: from the locale).") var lang: Language?
+
         func run() throws {
-            try CourseCommand.run(labs, command: "test", arguments: { ["test", $0, "--format", "json"] }) { lab, result in LabOutcome.read(lab, result) }
+            let folder = labReports, language = lang
+            if let folder { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+            try CourseCommand.run(labs, command: "test", arguments: { inventory in
+                var arguments = ["test", inventory, "--format", "json"]
+                if let folder {
+                    let base = (folder as NSString).appendingPathComponent(CourseCommand.labName(inventory))
+                    arguments += ["--report", base + ".md", "--report", base + ".html"]
+                }
+                if let language { arguments += ["--lang", language.rawValue] }
+                return arguments
+            }) { lab, result in LabOutcome.read(lab, result) }
         }
     }
 
