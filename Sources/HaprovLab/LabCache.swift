@@ -24,8 +24,10 @@ enum LabCache {
         cache_log \(directory)/cache.log
         cache_effective_user proxy
         coredump_dir \(directory)
-        acl localhost src 127.0.0.1/32
-        http_access allow localhost
+        # Stopped with the last lab: no 30 s of graceful shutdown left running after a test run.
+        shutdown_lifetime 1 seconds
+        acl haprov_local src 127.0.0.1/32
+        http_access allow haprov_local
         http_access deny all
         # Package files never change under one name; lists do.
         refresh_pattern \\.(deb|udeb)$ 129600 100% 129600
