@@ -102,6 +102,29 @@ enum Binary {
         #expect(result.stdoutText.contains("0/2 hosts answered"))
     }
 
+    /// `--junit FILE` for CI tools: a suite per host; an unreachable one is a failed "reachable" case.
+    @Test func junitFileHasASuitePerHost() throws {
+        let dir = NSTemporaryDirectory() + "haprov-junit-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let inventory = dir + "/hosts.yml"
+        try """
+            all:
+              vars:
+                haprov_plays: [{hosts: all, roles: [web]}]
+                web_name: Serveur 1
+              hosts:
+                closed1: {ansible_host: 127.0.0.1, ansible_port: 9}
+            """.write(toFile: inventory, atomically: true, encoding: .utf8)
+        let junit = dir + "/run.xml"
+        let result = try Binary.run(["apply", inventory, "--no-test", "--connect-timeout", "3", "--roles-path", Binary.repository + "/Roles", "--junit", junit])
+        #expect(result.exitStatus == 1, "\(result.stdoutText)\(result.stderrText)")
+        let xml = try String(contentsOfFile: junit, encoding: .utf8)
+        #expect(xml.contains("<testsuites name=\"haprov apply\" tests=\"1\" failures=\"1\" skipped=\"0\">"), "\(xml)")
+        #expect(xml.contains("<testcase classname=\"closed1\" name=\"reachable\" time=\"0.000\"><failure message=\"closed1: connect:"), "\(xml)")
+        #expect(try LocalProcess.run(["/usr/bin/xmllint", "--noout", junit]).succeeded)
+    }
+
     @Test func checkWithoutPlaysNamesTheMissingVariable() throws {
         let result = try Binary.run(["check", Binary.repository + "/Tests/Fixtures/inventories/stack/hosts.yml"])
         #expect(result.exitStatus == 1)

@@ -51,11 +51,17 @@ struct EngineRunOptions: ParsableArguments {
         if let serial, serial < 0 { throw ValidationError("--serial \(serial): give a number of hosts, 0 for all at once") }
     }
 
-    func reporter() -> any Reporter {
+    @Option(name: .long, help: ArgumentHelp("Also write every task of every host as JUnit XML, for CI tools.", valueName: "FILE"))
+    var junit: String?
+
+    func reporter(command: String = "check") -> any Reporter {
+        let chosen: any Reporter
         switch format {
-        case .human: return HumanReporter(output: StandardOutput.out, showDiff: diff, verbose: verbose)
-        case .json: return JSONLinesReporter(output: StandardOutput.out)
+        case .human: chosen = HumanReporter(output: StandardOutput.out, showDiff: diff, verbose: verbose)
+        case .json: chosen = JSONLinesReporter(output: StandardOutput.out)
         }
+        guard let junit else { return chosen }
+        return JUnitReporter(wrapping: chosen, path: junit, command: command)
     }
 
     /// The inventory's jobs (with -e) run through the engine: what `apply` and `check` share.
@@ -74,8 +80,14 @@ struct EngineRunOptions: ParsableArguments {
         } catch {
             throw ValidationError("\(error)")
         }
-        let engine = Engine(factory: SSHTransportFactory(), reporter: reporter(), options: options)
-        return (loaded, jobs, engine.run(jobs, context: context))
+        let chosen = reporter(command: check ? "check" : "apply")
+        let engine = Engine(factory: SSHTransportFactory(), reporter: chosen, options: options)
+        let summary = engine.run(jobs, context: context)
+        if let junit = chosen as? JUnitReporter, let problem = junit.writeError {
+            Console.error(problem)
+            throw ExitCode(HaprovExit.failure)
+        }
+        return (loaded, jobs, summary)
     }
 
     func engineOptions(check: Bool, forks: Int?, topLevelTemplates: String?) -> EngineOptions {
