@@ -123,6 +123,9 @@ enum Binary {
         #expect(xml.contains("<testsuites name=\"haprov apply\" tests=\"1\" failures=\"1\" skipped=\"0\">"), "\(xml)")
         #expect(xml.contains("<testcase classname=\"closed1\" name=\"reachable\" time=\"0.000\"><failure message=\"closed1: connect:"), "\(xml)")
         #expect(try LocalProcess.run(["/usr/bin/xmllint", "--noout", junit]).succeeded)
+        // --start-at-task with a name no role has is refused before any host, with the nearest.
+        let start = try Binary.run(["apply", inventory, "--no-test", "--roles-path", Binary.repository + "/Roles", "--start-at-task", "Flask instaled"])
+        #expect(start.exitStatus == 64 && start.stderrText.contains("did you mean \"Flask installed\"?"), "\(start.stderrText)")
     }
 
     @Test func checkWithoutPlaysNamesTheMissingVariable() throws {

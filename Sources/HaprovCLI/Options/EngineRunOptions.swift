@@ -65,7 +65,8 @@ struct EngineRunOptions: ParsableArguments {
     }
 
     /// The inventory's jobs (with -e) run through the engine: what `apply` and `check` share.
-    func runEngine(_ inventory: InventoryOptions, check: Bool, keepConnections: Bool = false) throws -> (inventory: Inventory, jobs: [HostJob], summary: RunSummary) {
+    func runEngine(_ inventory: InventoryOptions, check: Bool, keepConnections: Bool = false,
+                   startAtTask: String? = nil) throws -> (inventory: Inventory, jobs: [HostJob], summary: RunSummary) {
         let (loaded, hosts) = try inventory.load()
         // With --limit, the other hosts are reached (never changed) to drain a backend or find the VIP.
         let (jobs, context) = try JobBuilder.jobs(inventory: loaded, hosts: hosts, options: inventory, rolesPath: rolesPath,
@@ -74,6 +75,15 @@ struct EngineRunOptions: ParsableArguments {
         var options = engineOptions(check: check, forks: inventory.forks, topLevelTemplates: templates)
         options.rollout.serial = serial
         options.keepConnections = keepConnections
+        if let startAtTask {
+            // A name no role of the run has would silently run nothing: refuse it, with the nearest.
+            let names = Array(Set(jobs.flatMap(\.roles).flatMap(\.tasks).map(\.name))).sorted()
+            guard names.contains(startAtTask) else {
+                throw ValidationError("--start-at-task \(startAtTask): no task of the selected hosts' roles has this name"
+                                      + (Suggest.nearest(startAtTask, in: names).map { " (did you mean \"\($0)\"?)" } ?? ""))
+            }
+            options.startAtTask = startAtTask
+        }
         do {
             let playbook = try Playbook(loaded.groupVariables("all")[Playbook.variable], source: loaded.path)
             (options.rollout.limits, options.rollout.maxFailPercentage) = try playbook.rollout { try loaded.select(limit: $0) }

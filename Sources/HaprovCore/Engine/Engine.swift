@@ -52,6 +52,8 @@ public struct EngineOptions: Sendable {
     public var rollout = RolloutOptions()
     /// Apply leaves the hosts' sessions open in the summary (the smoke tests reuse them).
     public var keepConnections = false
+    /// `--start-at-task`: each host's tasks before the first of this name are left out.
+    public var startAtTask: String?
 
     public init() {}
 }

@@ -128,6 +128,9 @@ struct HostRunner {
             BoundTask.bind(role.tasks, role: role, variables: role.defaults.merging(job.variables) { _, host in host },
                            renderer: renderer, topLevelTemplates: options.topLevelTemplates, hostName: job.name)
         }.filter(selectedByTags)
+        if let start = options.startAtTask {
+            tasks = tasks.firstIndex { $0.task.name == start }.map { Array(tasks[$0...]) } ?? []
+        }
 
         // Round trip 1: host facts plus the facts of every task that could already be built.
         var facts = try FactGatherer.gather([BaseFacts.query, pending.query] + extraQueries + tasks.compactMap(\.module).flatMap(\.facts), on: transport)

@@ -40,6 +40,21 @@ import Testing
         #expect(second.recaps[0].roundTrips == 1)
     }
 
+    /// `--start-at-task`: the tasks before the named one are left out, that one and the rest run.
+    @Test func startAtTaskLeavesOutTheTasksBefore() throws {
+        let root = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let reporter = CollectingReporter()
+        var options = EngineOptions()
+        options.baselineDirectory = root + "/baseline"
+        options.startAtTask = "marker files"
+        let summary = Engine(factory: LocalFactory(), reporter: reporter, options: options).run([try job(root: root)])
+        #expect(summary.succeeded)
+        let names = Set(reporter.results.filter { !$0.isHandler }.map(\.task).map { $0.components(separatedBy: " (").first ?? $0 })
+        #expect(names == ["marker files", "only when asked"], "\(names)")
+        #expect(!FileManager.default.fileExists(atPath: root + "/etc/demo/demo.conf"), "demo.conf comes before the start")
+    }
+
     @Test func checkReportsDriftWithDiffAndChangesNothing() throws {
         let root = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
