@@ -339,6 +339,12 @@ final class PreparedHost: @unchecked Sendable {
     var address: String
     /// Round trips of sessions closed since (a host that moved had one before the move).
     var earlierRoundTrips = 0
+
+    /// Closes a session the host no longer uses, keeping its round trips in the count.
+    func retire(_ session: any Transport) {
+        earlierRoundTrips += session.roundTrips
+        session.close()
+    }
     let tasks: [BoundTask]
     var facts: HostFacts
     let hostFacts: [String: Value]

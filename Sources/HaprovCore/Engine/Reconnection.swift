@@ -30,8 +30,7 @@ extension HostRunner {
         let from = host.address
         let to = reconnect.address
         let pin = host.transport.hostKey
-        host.earlierRoundTrips += host.transport.roundTrips
-        host.transport.close()
+        host.retire(host.transport)
         func report(_ outcome: AddressMove.Outcome, _ detail: String) {
             reporter.report(.moved(AddressMove(host: job.name, from: from, to: to, outcome: outcome,
                                                seconds: Date().timeIntervalSince(start), detail: detail)))
@@ -55,8 +54,7 @@ extension HostRunner {
                 }
                 // The host gave up first (an in-place change answers at the same address).
                 lastError = Self.text(confirmed)
-                host.earlierRoundTrips += transport.roundTrips
-                transport.close()
+                host.retire(transport)
                 hostRolledBack = true
             case .failure(let error):
                 lastError = error.message
@@ -69,8 +67,7 @@ extension HostRunner {
                         report(.rolledBack, Self.text(status))
                         return Self.rolledBack(from: from, to: to, status: Self.text(status), reconnectError: lastError)
                     }
-                    host.earlierRoundTrips += old.roundTrips
-                    old.close()
+                    host.retire(old)
                 }
                 Thread.sleep(forTimeInterval: 0.3)
             }
@@ -87,8 +84,7 @@ extension HostRunner {
                     report(.rolledBack, status)
                     return Self.rolledBack(from: from, to: to, status: status, reconnectError: lastError)
                 }
-                host.earlierRoundTrips += old.roundTrips
-                old.close()
+                host.retire(old)
             }
             Thread.sleep(forTimeInterval: 0.3)
         }
