@@ -17,7 +17,7 @@ struct BoundTask {
 
     /// Binds every task of `role` for a host, expanding loops; modules built when possible.
     static func bind(_ tasks: [RoleTask], role: Role, variables: [String: Value], renderer: TemplateRenderer,
-                     topLevelTemplates: String?, hostName: String, isHandler: Bool = false) -> [BoundTask] {
+                     topLevelTemplates: String?, hostName: String, isHandler: Bool = false, scopes: inout ResolvedScopes) -> [BoundTask] {
         var bound: [BoundTask] = []
         for task in tasks {
             let items: [Value?]
@@ -34,7 +34,7 @@ struct BoundTask {
                     label += " (\(item.shortText))"
                 }
                 var entry = BoundTask(role: role, task: task, label: label, rawVariables: scoped,
-                                      variables: renderer.resolveVariables(scoped), module: nil, pendingError: nil, isHandler: isHandler)
+                                      variables: scopes.resolve(scoped, renderer: renderer), module: nil, pendingError: nil, isHandler: isHandler)
                 entry.build(renderer: renderer, topLevelTemplates: topLevelTemplates, hostName: hostName)
                 bound.append(entry)
             }
@@ -60,9 +60,9 @@ struct BoundTask {
     }
 
     /// Adds the host's facts, so that variables and templates that need them can render.
-    mutating func learn(_ facts: [String: Value], renderer: TemplateRenderer) {
+    mutating func learn(_ facts: [String: Value], renderer: TemplateRenderer, scopes: inout ResolvedScopes) {
         rawVariables.merge(facts) { mine, _ in mine }
-        variables = renderer.resolveVariables(rawVariables)
+        variables = scopes.resolve(rawVariables, renderer: renderer)
     }
 
     /// Whether every `when:` condition holds.
@@ -94,6 +94,20 @@ struct BoundTask {
         default:
             throw ModuleError(argument: "loop", message: "loop takes a list or \"{{ list_variable }}\"")
         }
+    }
+}
+
+/// A host's variables resolved once per distinct scope (a role's variables, a loop item's, with
+/// or without the host's facts) instead of once per task: resolving renders every templated
+/// variable, and the tasks of a role share one scope.
+struct ResolvedScopes {
+    private var cache: [[String: Value]: [String: Value]] = [:]
+
+    mutating func resolve(_ raw: [String: Value], renderer: TemplateRenderer) -> [String: Value] {
+        if let known = cache[raw] { return known }
+        let resolved = renderer.resolveVariables(raw)
+        cache[raw] = resolved
+        return resolved
     }
 }
 

@@ -124,31 +124,37 @@ struct HostRunner {
     }
 
     private func gather(on transport: any Transport, extraQueries: [FactQuery]) throws -> PreparedHost {
+        var scopes = ResolvedScopes()
         var tasks = job.roles.flatMap { role in
             BoundTask.bind(role.tasks, role: role, variables: role.defaults.merging(job.variables) { _, host in host },
-                           renderer: renderer, topLevelTemplates: options.topLevelTemplates, hostName: job.name)
+                           renderer: renderer, topLevelTemplates: options.topLevelTemplates, hostName: job.name, scopes: &scopes)
         }.filter(selectedByTags)
         if let start = options.startAtTask {
             tasks = tasks.firstIndex { $0.task.name == start }.map { Array(tasks[$0...]) } ?? []
         }
 
-        // Round trip 1: host facts plus the facts of every task that could already be built.
-        var facts = try FactGatherer.gather([BaseFacts.query, pending.query] + extraQueries + tasks.compactMap(\.module).flatMap(\.facts), on: transport)
+        // Round trip 1: host facts plus the facts of every task that could already be built and
+        // may run (a task whose `when:` is already false needs none).
+        var facts = try FactGatherer.gather([BaseFacts.query, pending.query] + extraQueries + factQueries(tasks), on: transport)
         let hostFacts = BaseFacts.variables(from: try facts.output(BaseFacts.query))
 
         // With host facts known, rebuild tasks that needed them; gather what those add.
-        var missing: [FactQuery] = []
         for index in tasks.indices {
-            tasks[index].learn(hostFacts, renderer: renderer)
+            tasks[index].learn(hostFacts, renderer: renderer, scopes: &scopes)
             if tasks[index].module == nil {
                 tasks[index].build(renderer: renderer, topLevelTemplates: options.topLevelTemplates, hostName: job.name)
-                missing += tasks[index].module?.facts.filter { facts.outputs[$0.key] == nil } ?? []
             }
         }
+        let missing = factQueries(tasks).filter { facts.outputs[$0.key] == nil }
         if !missing.isEmpty {
             facts.outputs.merge(try FactGatherer.gather(missing, on: transport).outputs) { _, new in new }
         }
         return PreparedHost(transport: transport, address: job.connection.address, tasks: tasks, facts: facts, hostFacts: hostFacts, recap: HostRecap(host: job.name))
+    }
+
+    /// The facts the tasks' modules need, leaving out tasks whose `when:` is known to be false.
+    private func factQueries<Tasks: Sequence<BoundTask>>(_ tasks: Tasks) -> [FactQuery] {
+        tasks.filter { (try? $0.shouldRun(renderer: renderer)) != false }.compactMap(\.module).flatMap(\.facts)
     }
 
     private func execute(_ host: PreparedHost, recap: inout HostRecap) throws {
@@ -194,11 +200,12 @@ struct HostRunner {
                              recap: inout HostRecap, hostFacts: [String: Value]) throws -> Bool {
         guard !notified.isEmpty else { return true }
         var handlers: [BoundTask] = []
+        var scopes = ResolvedScopes()
         for role in job.roles {
             let chosen = role.handlers.filter { notified.contains($0.name) || !notified.isDisjoint(with: $0.listen) }
             let variables = role.defaults.merging(job.variables) { _, host in host }.merging(hostFacts) { mine, _ in mine }
             handlers += BoundTask.bind(chosen, role: role, variables: variables, renderer: renderer,
-                                       topLevelTemplates: options.topLevelTemplates, hostName: job.name, isHandler: true)
+                                       topLevelTemplates: options.topLevelTemplates, hostName: job.name, isHandler: true, scopes: &scopes)
         }
         var stale = true
         for index in handlers.indices {
@@ -232,7 +239,7 @@ struct HostRunner {
         }
         if stale {
             // Something changed earlier: read again the facts of this and every later task.
-            let queries = remaining.compactMap(\.module).flatMap(\.facts)
+            let queries = factQueries(remaining)
             facts.outputs.merge(try FactGatherer.gather(queries, on: host.transport).outputs) { _, new in new }
             stale = false
         }

@@ -3,12 +3,17 @@ import Foundation
 /// Facts about the host itself (OS, hostname, default route), exposed to `when:` and templates
 /// under Ansible's names: ansible_os_family, ansible_distribution, ansible_default_ipv4, ...
 public enum BaseFacts {
+    /// Two processes on the host (cat, and one `ip -batch` for the default route, the addresses
+    /// and the route back to haprov): these facts are read on every run of every host.
     public static let query = FactQuery(key: "base", command: """
-        cat /etc/os-release 2>/dev/null; echo "@hostname=$(hostname 2>/dev/null)"; \
-        echo "@route=$(ip -4 route show default 2>/dev/null | head -n1)"; \
-        ip -o -4 addr show 2>/dev/null | sed 's/^/@addr=/'; \
-        c=${HAPROV_SSH_CONNECTION:-$SSH_CONNECTION}; c=${c%% *}; \
-        if [ -n "$c" ]; then echo "@client=$c $(ip -4 route get "$c" 2>/dev/null | head -n1)"; fi
+        cat /etc/os-release 2>/dev/null; read -r h </proc/sys/kernel/hostname; echo "@hostname=$h"
+        c=${HAPROV_SSH_CONNECTION:-$SSH_CONNECTION}; c=${c%% *}
+        echo "@ip client=$c"
+        ip -4 -o -force -batch - 2>/dev/null <<HAPROV_IP
+        route show default
+        addr show
+        ${c:+route get $c}
+        HAPROV_IP
         """)
 
     /// Parses `query`'s output into variables.
@@ -18,7 +23,17 @@ public enum BaseFacts {
         var route = ""
         var client = "", clientGateway = ""
         var addresses: [(iface: String, cidr: String)] = []
-        for line in output.text.split(separator: "\n").map(String.init) {
+        var ipClient: String?
+        for raw in output.text.split(separator: "\n").map(String.init) {
+            var line = raw
+            // After "@ip client=C": ip's own lines, told apart by their start.
+            if line.hasPrefix("@ip client=") { ipClient = String(line.dropFirst(11)); continue }
+            if let ipClient {
+                if line.hasPrefix("default ") { if route.isEmpty { route = line }; continue }
+                if line.first?.isNumber == true, line.split(separator: " ").first?.hasSuffix(":") == true { line = "@addr=" + line }
+                else if !ipClient.isEmpty, line.hasPrefix(ipClient + " ") { line = "@client=\(ipClient) " + line }
+                else { continue }
+            }
             if line.hasPrefix("@hostname=") { hostname = String(line.dropFirst(10)); continue }
             if line.hasPrefix("@route=") { route = String(line.dropFirst(7)); continue }
             if line.hasPrefix("@client=") {

@@ -8,10 +8,54 @@ public enum FactGatherer {
         var seen = Set<String>()
         for query in queries where seen.insert(query.key).inserted { unique.append(query) }
         if unique.isEmpty { return HostFacts() }
+        let (commands, batches) = merged(unique)
         let nonce = "HAPROV" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
-        let result = try transport.run(script(unique, nonce: nonce), stdin: nil, timeout: timeout)
-        return try parse(result.stdout, queries: unique, nonce: nonce, host: transport.hostName)
+        let result = try transport.run(script(commands, nonce: nonce), stdin: nil, timeout: timeout)
+        var facts = try parse(result.stdout, queries: commands, nonce: nonce, host: transport.hostName)
+        for batch in batches {
+            guard let output = facts.outputs.removeValue(forKey: batchKey(batch.kind)) else { continue }
+            let parts = FactBatch.split(batch.kind, output: output.text, items: batch.items)
+            for query in batch.members {
+                let text = (query.batch?.items ?? []).compactMap { parts[$0] }.filter { !$0.isEmpty }
+                    .joined(separator: batch.kind == .units ? "\n\n" : "\n")
+                facts.outputs[query.key] = FactOutput(exitStatus: output.exitStatus, output: Data(text.utf8))
+            }
+        }
+        return facts
     }
+
+    /// The items of every query of one batch kind, run as one command.
+    struct MergedBatch {
+        var kind: FactBatch.Kind
+        var items: [String]
+        var members: [FactQuery]
+    }
+
+    /// The commands to run: unbatched queries as they are, and one command per batch kind for
+    /// the items of all its queries (in the order first asked), in place of the first of them.
+    static func merged(_ queries: [FactQuery]) -> (commands: [FactQuery], batches: [MergedBatch]) {
+        var batches: [MergedBatch] = []
+        for query in queries {
+            guard let batch = query.batch else { continue }
+            if let index = batches.firstIndex(where: { $0.kind == batch.kind }) {
+                batches[index].members.append(query)
+                for item in batch.items where !batches[index].items.contains(item) { batches[index].items.append(item) }
+            } else {
+                var items: [String] = []
+                for item in batch.items where !items.contains(item) { items.append(item) }
+                batches.append(MergedBatch(kind: batch.kind, items: items, members: [query]))
+            }
+        }
+        var commands: [FactQuery] = []
+        for query in queries {
+            guard let kind = query.batch?.kind else { commands.append(query); continue }
+            guard let batch = batches.first(where: { $0.kind == kind }), batch.members.first?.key == query.key else { continue }
+            commands.append(FactQuery(key: batchKey(kind), command: FactBatch.command(kind, items: batch.items)))
+        }
+        return (commands, batches)
+    }
+
+    static func batchKey(_ kind: FactBatch.Kind) -> String { "batch:\(kind.rawValue)" }
 
     /// The script: `LC_ALL=C` so tools print stable text; each query in a subshell so an `exit`
     /// in one cannot end the others.

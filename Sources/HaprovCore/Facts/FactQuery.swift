@@ -7,10 +7,65 @@ import Foundation
 public struct FactQuery: Sendable, Hashable {
     public var key: String
     public var command: String
+    /// Set when one command answers this query together with others of its kind (see `FactBatch`).
+    public var batch: FactBatch?
 
-    public init(key: String, command: String) {
+    public init(key: String, command: String, batch: FactBatch? = nil) {
         self.key = key
         self.command = command
+        self.batch = batch
+    }
+}
+
+/// Queries that one command answers for many items at once: the dpkg status of packages, the
+/// state of systemd units. Each such command costs the host a few milliseconds of CPU however
+/// many items it is given, so the gatherer runs it once per host for the items of every query
+/// of its kind and hands each query the part of the output about its own items, exactly as if
+/// the query had run alone (modules and their fixtures do not see the difference).
+public struct FactBatch: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        /// `dpkg-query -W` lines, one per installed or known package, first field the bare name.
+        case packages
+        /// `systemctl show` blocks, one per unit in the order asked, separated by a blank line.
+        case units
+    }
+
+    public var kind: Kind
+    public var items: [String]
+
+    public init(_ kind: Kind, items: [String]) {
+        self.kind = kind
+        self.items = items
+    }
+
+    /// The command for these items; each query's own command is what `command(items)` gives for its items alone.
+    public static func command(_ kind: Kind, items: [String]) -> String {
+        switch kind {
+        case .packages:
+            return "dpkg-query -W -f='${Package}\\t${db:Status-Abbrev}\\t${Version}\\n' \(Shell.join(items)) 2>/dev/null; true"
+        case .units:
+            return "systemctl show -p LoadState,ActiveState,UnitFileState \(Shell.join(items))"
+        }
+    }
+
+    /// The output about each item, from the output of `command(kind, items:)`.
+    static func split(_ kind: Kind, output: String, items: [String]) -> [String: String] {
+        switch kind {
+        case .packages:
+            // dpkg prints the bare name (no :arch, no =version); an unknown package prints nothing.
+            var lines: [String: [String]] = [:]
+            for line in output.split(separator: "\n") {
+                let name = String(line.prefix { $0 != "\t" })
+                lines[name, default: []].append(String(line))
+            }
+            return Dictionary(items.map { item in
+                let name = item.split(separator: ":").first.map(String.init) ?? item
+                return (item, (lines[name] ?? []).joined(separator: "\n"))
+            }) { first, _ in first }
+        case .units:
+            let blocks = output.components(separatedBy: "\n\n").map { $0.trimmingCharacters(in: .newlines) }
+            return Dictionary(zip(items, blocks + Array(repeating: "", count: max(0, items.count - blocks.count))).map { ($0, $1) }) { first, _ in first }
+        }
     }
 }
 
@@ -47,12 +102,13 @@ public enum Facts {
     /// Largest file whose content comes back with the facts (for diffs without another round trip).
     public static let inlineContentLimit = 262_144
 
-    /// Type, mode, owner, group, size, then base64 content (or only the sha256 for big files).
+    /// Type, mode, owner, group, size, then base64 content (or only the sha256 for big files);
+    /// one `stat` and one `base64` on the host.
     public static func file(_ path: String) -> FactQuery {
         let p = Shell.quote(path)
         return FactQuery(key: "file:\(path)", command: """
-            if [ -L \(p) ] || [ -e \(p) ]; then stat -c '%F|%a|%U|%G|%s' -- \(p); \
-            if [ -f \(p) ] && [ "$(stat -c %s -- \(p))" -le \(inlineContentLimit) ]; then echo content; base64 -w0 -- \(p); \
+            if s=$(stat -c '%F|%a|%U|%G|%s' -- \(p) 2>/dev/null); then echo "$s"; \
+            if [ -f \(p) ] && [ "${s##*|}" -le \(inlineContentLimit) ]; then echo content; base64 -w0 -- \(p); \
             elif [ -f \(p) ]; then echo sha256; sha256sum -- \(p) | cut -d' ' -f1; fi; \
             else echo absent; fi
             """)

@@ -36,8 +36,9 @@ public struct AptModule: Module {
     }
 
     var packageQuery: FactQuery {
-        FactQuery(key: "dpkg:\(packages.joined(separator: ","))",
-                  command: "dpkg-query -W -f='${Package}\\t${db:Status-Abbrev}\\t${Version}\\n' \(Shell.join(packages.map { Self.parts($0).query })) 2>/dev/null; true")
+        let items = packages.map { Self.parts($0).query }
+        return FactQuery(key: "dpkg:\(packages.joined(separator: ","))", command: FactBatch.command(.packages, items: items),
+                         batch: FactBatch(.packages, items: items))
     }
 
     var candidateQuery: FactQuery {
@@ -45,10 +46,12 @@ public struct AptModule: Module {
                   command: "apt-cache policy \(Shell.join(packages.map { Self.parts($0).query })) 2>/dev/null | awk '/^[^ ]/{p=$1} /Candidate:/{print p, $2}'")
     }
 
-    /// Now, the last successful update, and the newest source or keyring change (epoch seconds).
+    /// Now, the last successful update, and the newest source or keyring change (epoch seconds):
+    /// one `stat` for all of them and one `date`.
     static let cacheQuery = FactQuery(key: "apt-cache-age", command: """
-        echo "$(date +%s) $(stat -c %Y \(stamp) 2>/dev/null || echo 0) \
-        $(find /etc/apt/sources.list /etc/apt/sources.list.d /etc/apt/keyrings -maxdepth 1 -type f -printf '%T@\\n' 2>/dev/null | cut -d. -f1 | sort -n | tail -n1)"
+        stat -c '%Y %n' -- \(stamp) /etc/apt/sources.list /etc/apt/sources.list.d/* /etc/apt/keyrings/* 2>/dev/null \
+        | { u=0; n=0; while read -r t f; do if [ "$f" = \(stamp) ]; then u=$t; elif [ "$t" -gt "$n" ]; then n=$t; fi; done; \
+        echo "$(date +%s) $u $n"; }
         """)
 
     public var facts: [FactQuery] {

@@ -21,7 +21,7 @@ public struct ServiceModule: Module {
     }
 
     var query: FactQuery {
-        FactQuery(key: "unit:\(unit)", command: "systemctl show -p LoadState,ActiveState,UnitFileState \(Shell.quote(unit))")
+        FactQuery(key: "unit:\(unit)", command: FactBatch.command(.units, items: [unit]), batch: FactBatch(.units, items: [unit]))
     }
 
     public var facts: [FactQuery] { [query] }

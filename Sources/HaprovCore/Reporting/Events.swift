@@ -99,6 +99,8 @@ public enum SecretMasking {
         #"(?im)(stats\s+auth\s+[^:\s]+:)\S+"#,
         #"(?im)^(\s*[+\- ]?\s*[A-Za-z_]*(password|passwd|secret|token)[A-Za-z_]*\s*[:=]\s*)\S+"#,
     ]
+    /// Compiled once: every line a reporter prints goes through them.
+    nonisolated(unsafe) static let expressions: [NSRegularExpression] = patterns.compactMap { try? NSRegularExpression(pattern: $0) }
     /// Names that hold a path or a setting about secrets, not a secret.
     static let notSecret: Set<String> = ["ansible_ssh_private_key_file", "ansible_private_key_file", "haprov_known_hosts_file",
                                          "haprov_password_env", "haprov_password_file", "haprov_become_password_env",
@@ -106,7 +108,8 @@ public enum SecretMasking {
     public static let listVariable = "haprov_secret_vars"
 
     private static let lock = NSLock()
-    nonisolated(unsafe) private static var values: [String] = []
+    /// Each secret and its spelling inside a JSON string, longest first.
+    nonisolated(unsafe) private static var values: [(plain: String, json: String)] = []
 
     /// Whether a variable of this name holds a secret.
     public static func isSecret(_ name: String, listed: Set<String> = []) -> Bool {
@@ -146,20 +149,19 @@ public enum SecretMasking {
     /// Adds values to mask from now on (longest first, so that a secret inside another goes with it).
     public static func register(_ secrets: [String]) {
         lock.withLock {
-            values = Array(Set(values + secrets.filter { !$0.isEmpty })).sorted { $0.count > $1.count }
+            let all = Set(values.map(\.plain) + secrets.filter { !$0.isEmpty })
+            values = all.sorted { ($0.count, $0) > ($1.count, $1) }.map { ($0, jsonEscaped($0)) }
         }
     }
 
     public static func mask(_ text: String) -> String {
         var result = text
-        for value in lock.withLock({ values }) {
-            result = result.replacingOccurrences(of: value, with: replacement)
+        for (plain, json) in lock.withLock({ values }) {
+            result = result.replacingOccurrences(of: plain, with: replacement)
             // The same value as it appears inside a JSON string.
-            let escaped = jsonEscaped(value)
-            if escaped != value { result = result.replacingOccurrences(of: escaped, with: replacement) }
+            if json != plain { result = result.replacingOccurrences(of: json, with: replacement) }
         }
-        for pattern in patterns {
-            guard let regex = try? NSRegularExpression(pattern: pattern) else { continue }
+        for regex in expressions {
             result = regex.stringByReplacingMatches(in: result, range: NSRange(result.startIndex..., in: result), withTemplate: "$1" + replacement)
         }
         return result

@@ -9,7 +9,7 @@ public struct TemplateRenderer: Sendable {
 
     /// Renders `source`; `name` is the template's path or the task it comes from, for errors.
     public func render(_ source: String, name: String, variables: [String: Value]) throws -> String {
-        let environment = Self.environment()
+        let environment = Self.shared
         let template = environment.templateClass.init(templateString: source, environment: environment, name: name)
         try StrictVariables.check(template.tokens, variables: variables, name: name)
         do {
@@ -91,6 +91,9 @@ public struct TemplateRenderer: Sendable {
         let source = "{% if \(condition) %}1{% endif %}"
         return try render(source, name: name, variables: variables) == "1"
     }
+
+    /// Built once: its filters never change, and rendering only reads it.
+    nonisolated(unsafe) static let shared = environment()
 
     static func environment() -> Environment {
         let ext = Extension()

@@ -46,3 +46,38 @@ import Testing
         #expect(facts["haprov_client_gateway"] == .string(""))
     }
 }
+
+extension BaseFactsTests {
+    /// What the query prints on a Debian lab host: ip's batch output after the "@ip" line.
+    @Test func ipBatchOutputAfterTheIpLine() {
+        let facts = Self.variables("""
+            NAME="Debian GNU/Linux"
+            VERSION_ID="12"
+            VERSION_CODENAME=bookworm
+            ID=debian
+            @hostname=lb1
+            @ip client=10.213.7.1
+            default via 10.213.7.1 dev host0 
+            1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever
+            2: host0    inet 10.213.7.2/24 scope global host0\\       valid_lft forever preferred_lft forever
+            2: host0    inet 10.213.7.100/24 scope global secondary host0\\       valid_lft forever preferred_lft forever
+            10.213.7.1 dev host0 src 10.213.7.2 uid 0 \\    cache 
+            """)
+        #expect(facts["ansible_hostname"] == .string("lb1"))
+        #expect(facts["ansible_distribution_release"] == .string("bookworm"))
+        #expect(facts["ansible_default_ipv4"] == .map(["gateway": .string("10.213.7.1"), "interface": .string("host0"),
+                                                        "address": .string("10.213.7.2"), "prefix": .string("24")]))
+        #expect(facts["ansible_all_ipv4_addresses"] == .list([.string("127.0.0.1"), .string("10.213.7.2"), .string("10.213.7.100")]))
+        #expect(facts["haprov_client_address"] == .string("10.213.7.1"))
+        #expect(facts["haprov_client_gateway"] == .string(""))
+    }
+
+    /// The same query run for real on this machine parses to the same facts as its own tools say.
+    @Test func queryRunsHere() throws {
+        let facts = try FactGatherer.gather([BaseFacts.query], on: LocalTransport(hostName: "here"))
+        let variables = BaseFacts.variables(from: try facts.output(BaseFacts.query))
+        let hostname = try String(contentsOfFile: "/proc/sys/kernel/hostname", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(variables["ansible_hostname"] == .string(hostname))
+        #expect(variables["ansible_all_ipv4_addresses"]?.stringList.contains("127.0.0.1") == true)
+    }
+}

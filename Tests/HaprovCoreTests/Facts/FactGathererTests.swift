@@ -17,3 +17,57 @@ import Testing
         #expect(facts?.outputs["b"]?.exitStatus == 3 && facts?.outputs["b"]?.text == "b")
     }
 }
+
+/// Batched queries: one command per kind on the host, each query handed what it would have read alone.
+@Suite struct FactBatchTests {
+    /// Run for real on this machine's dpkg: three apt-like queries (one with an unknown package
+    /// and one repeating a package) become one dpkg-query, and each gets the output of its own
+    /// command run alone.
+    @Test func packageQueriesShareOneDpkgQueryAndReadWhatTheyWouldAlone() throws {
+        let sets = [["bash", "coreutils"], ["haprov-no-such-package", "bash"], ["dpkg"]]
+        let queries = sets.enumerated().map { index, items in
+            FactQuery(key: "dpkg:\(index)", command: FactBatch.command(.packages, items: items), batch: FactBatch(.packages, items: items))
+        }
+        let merged = FactGatherer.merged(queries + [FactQuery(key: "plain", command: "echo plain")])
+        #expect(merged.commands.map(\.key) == ["batch:packages", "plain"])
+        #expect(merged.commands[0].command == FactBatch.command(.packages, items: ["bash", "coreutils", "haprov-no-such-package", "dpkg"]))
+        let transport = LocalTransport(hostName: "here")
+        let together = try FactGatherer.gather(queries, on: transport)
+        for query in queries {
+            let alone = try FactGatherer.gather([FactQuery(key: query.key, command: query.command)], on: transport)
+            #expect(together.outputs[query.key]?.text == alone.outputs[query.key]?.text, "\(query.key)")
+            #expect(together.outputs[query.key]?.text.isEmpty == false)
+        }
+        #expect(together.outputs["dpkg:1"]?.text.hasPrefix("bash\t") == true)
+    }
+
+    /// systemctl prints one block per unit in the order asked (not-found units too): each
+    /// query gets its units' blocks, whatever other units the batch holds.
+    @Test func unitBlocksGoBackToTheirQueries() {
+        let output = "LoadState=loaded\nActiveState=active\nUnitFileState=enabled\n\nLoadState=not-found\nActiveState=inactive\nUnitFileState=\n\nLoadState=loaded\nActiveState=failed\nUnitFileState=disabled\n"
+        let parts = FactBatch.split(.units, output: output, items: ["haproxy", "nothing", "keepalived"])
+        #expect(parts["haproxy"] == "LoadState=loaded\nActiveState=active\nUnitFileState=enabled")
+        #expect(parts["nothing"] == "LoadState=not-found\nActiveState=inactive\nUnitFileState=")
+        #expect(parts["keepalived"] == "LoadState=loaded\nActiveState=failed\nUnitFileState=disabled")
+        // A host where systemctl answers nothing: every unit reads empty, as alone.
+        let silent = FactBatch.split(.units, output: "", items: ["haproxy", "keepalived"])
+        #expect(silent.count == 2 && silent.values.allSatisfy { $0.isEmpty })
+    }
+}
+
+extension FactBatchTests {
+    /// apt's cache-age query on this Debian machine: "now last-update newest-source" as integers,
+    /// the newest source as new as the newest file of sources.list.d.
+    @Test func aptCacheAgeQueryRunsHere() throws {
+        let facts = try FactGatherer.gather([AptModule.cacheQuery], on: LocalTransport(hostName: "here"))
+        let text = try facts.output(AptModule.cacheQuery).text
+        let numbers = text.split(separator: " ").compactMap { Int($0) }
+        #expect(numbers.count == 3, "\(text)")
+        #expect(abs((numbers.first ?? 0) - Int(Date().timeIntervalSince1970)) < 60)
+        let folder = "/etc/apt/sources.list.d"
+        let newest = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).compactMap { name in
+            (try? FileManager.default.attributesOfItem(atPath: folder + "/" + name)[.modificationDate] as? Date).map { Int($0.timeIntervalSince1970) }
+        }.max()
+        if let newest { #expect((numbers.last ?? 0) >= newest, "\(text)") }
+    }
+}

@@ -139,8 +139,9 @@ import Testing
         variables["inventory_hostname"] = .string("WEB1-SAM")
         variables["ansible_distribution"] = .string("Ubuntu")
         variables["ansible_distribution_release"] = .string("noble")
+        var scopes = ResolvedScopes()
         let bound = BoundTask.bind(role.tasks, role: role, variables: variables, renderer: TemplateRenderer(),
-                                   topLevelTemplates: nil, hostName: "WEB1-SAM")
+                                   topLevelTemplates: nil, hostName: "WEB1-SAM", scopes: &scopes)
         let repository = try #require(bound.first { $0.task.name == "Docker's apt repository" }?.module as? AptRepositoryModule)
         #expect(repository.line == "deb [signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/ubuntu noble stable")
         #expect(repository.keyURL == "https://download.docker.com/linux/ubuntu/gpg")
