@@ -59,8 +59,12 @@ extension CourseCommand {
     struct Apply: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Apply every lab, then its smoke tests.")
         @OptionGroup var labs: Labs
+        @Flag(help: "Apply only: no smoke tests afterwards.") var noTest = false
         func run() throws {
-            try CourseCommand.run(labs, command: "apply", arguments: { ["apply", $0, "--format", "json"] }) { lab, result in LabOutcome.read(lab, result) }
+            let skip = noTest
+            try CourseCommand.run(labs, command: "apply", arguments: { ["apply", $0, "--format", "json"] + (skip ? ["--no-test"] : []) }) { lab, result in
+                LabOutcome.read(lab, result)
+            }
         }
     }
 
