@@ -118,13 +118,14 @@ import Testing
 
         // A web server that does not come back healthy stops the rollout: it stays drained,
         // its peer is left untouched and serves.
-        // The change breaks web1: its probe (in a copy of the role) fails once app.py is the role's.
+        // The change breaks web1: its gate (in a copy of the role) fails once app.py is the role's.
         let pristine = SHA256.hex(try Data(contentsOf: URL(fileURLWithPath: Binary.repository + "/Roles/web/files/app.py")))
         let failing = try Self.roles(folder) { roles in
-            let meta = roles + "/web/meta/rollout.yml"
-            try String(contentsOfFile: meta, encoding: .utf8)
-                .replacingOccurrences(of: "command: curl", with: "command: ( test {{ inventory_hostname }} != web1 || ! sha256sum {{ web_app_dir }}/app.py | grep -q \(pristine) ) && curl")
-                .replacingOccurrences(of: "timeout: 30", with: "timeout: 3")
+            let meta = roles + "/web/meta/smoke.yml"
+            let probe = "http: \"http://127.0.0.1:{{ web_port }}/\"\n    contains: \"{{ web_name }}\"\n    timeout: 30"
+            let text = try String(contentsOfFile: meta, encoding: .utf8)
+            #expect(text.contains(probe), "the web role's gate changed: \(text)")
+            try text.replacingOccurrences(of: probe, with: "command: ( test {{ inventory_hostname }} != web1 || ! sha256sum {{ web_app_dir }}/app.py | grep -q \(pristine) ) && curl -fsS -m 2 -o /dev/null http://127.0.0.1:{{ web_port }}/\n    timeout: 3")
                 .write(toFile: meta, atomically: true, encoding: .utf8)
         }
         try StackTests.haprov(["run", path, "--limit", "web1,web2", "--", "echo '# edited again' >> /opt/haprov-web/app.py"])

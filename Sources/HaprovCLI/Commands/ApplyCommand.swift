@@ -30,10 +30,8 @@ struct ApplyCommand: ParsableCommand {
 
     func run() throws {
         if listing.any {
-            let (loaded, hosts) = try inventory.load()
-            let jobs = try JobBuilder.jobs(inventory: loaded, hosts: hosts, options: inventory, rolesPath: engineOptions.rolesPath,
-                                           extraVariables: try engineOptions.extraVariables(), connecting: false)
-            try listing.run(inventory: loaded, jobs: jobs, options: engineOptions)
+            let project = try inventory.project(rolesPath: engineOptions.rolesPath, extraVariables: try engineOptions.extraVariables(), connecting: false)
+            try listing.run(inventory: project.inventory, jobs: project.jobs, options: engineOptions)
             return
         }
         let smoke = !check && !noTest && inventory.limit == nil

@@ -99,8 +99,7 @@ struct CourseCommand: ParsableCommand {
                 try text.write(toFile: path, atomically: true, encoding: .utf8)
                 output.write("class table written to \(path)\n")
             } catch {
-                Console.error("cannot write \(path): \(error.localizedDescription)")
-                throw ExitCode(HaprovExit.failure)
+                throw CommandFailure("cannot write \(path): \(error.localizedDescription)")
             }
         }
         if rows.contains(where: { $0.status == .failed || $0.status == .unreachable }) { throw ExitCode(HaprovExit.failure) }

@@ -16,16 +16,11 @@ extension CourseCommand {
         func run() throws {
             let text: String
             do { text = try String(contentsOfFile: from, encoding: .utf8) } catch { throw ValidationError("--from \(from): cannot read it") }
-            let twins: [CourseTwins.Twin]
-            do { twins = try CourseTwins.make(from: from, text: text, count: count, prefix: prefix, firstOctet: firstSubnet) } catch {
-                Console.error("\(error)")
-                throw ExitCode(HaprovExit.failure)
-            }
+            let twins = try CourseTwins.make(from: from, text: text, count: count, prefix: prefix, firstOctet: firstSubnet)
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let paths = twins.map { (folder as NSString).appendingPathComponent($0.name + ".yml") }
             if let existing = paths.first(where: { FileManager.default.fileExists(atPath: $0) }) {
-                Console.error("\(existing) exists already: choose another folder or --prefix (nothing written)")
-                throw ExitCode(HaprovExit.failure)
+                throw CommandFailure("\(existing) exists already: choose another folder or --prefix (nothing written)")
             }
             for (twin, path) in zip(twins, paths) { try twin.text.write(toFile: path, atomically: true, encoding: .utf8) }
             print("\(twins.count) lab(s) written to \(folder): \(twins.first?.name ?? "") ... \(twins.last?.name ?? ""), subnets \(twins.first?.subnet ?? "") to \(twins.last?.subnet ?? "")")

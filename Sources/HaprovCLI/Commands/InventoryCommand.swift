@@ -28,27 +28,17 @@ struct InventoryCommand: ParsableCommand {
     var limit: String?
 
     func run() throws {
-        let loaded: Inventory
-        do { loaded = try Inventory.load(path: inventory) } catch {
-            Console.error("\(error)")
-            throw ExitCode(HaprovExit.failure)
-        }
-        let selected: [String]
-        do { selected = try loaded.select(limit: limit) } catch {
-            Console.error("\(error)")
-            throw ExitCode(HaprovExit.failure)
-        }
+        let loaded = try Inventory.load(path: inventory)
+        let selected = try loaded.select(limit: limit)
         if let host {
             guard loaded.hostNames.contains(host) else {
-                Console.error("no host \(host) in \(inventory)")
-                throw ExitCode(HaprovExit.failure)
+                throw CommandFailure("no host \(host) in \(inventory)" + (Suggest.nearest(host, in: loaded.hostNames).map { " (did you mean \($0)?)" } ?? ""))
             }
             print(json(Value.map(loaded.variables(for: host, magic: false)).jsonObject))
         } else if graph {
             let start = group ?? "all"
             guard loaded.groupNames.contains(start) else {
-                Console.error("no group \(start) in \(inventory)")
-                throw ExitCode(HaprovExit.failure)
+                throw CommandFailure("no group \(start) in \(inventory)" + (Suggest.nearest(start, in: loaded.groupNames).map { " (did you mean \($0)?)" } ?? ""))
             }
             print(graphText(loaded, from: start, hosts: Set(selected)), terminator: "")
         } else {

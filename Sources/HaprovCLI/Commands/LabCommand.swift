@@ -15,19 +15,7 @@ struct LabCommand: ParsableCommand {
         var inventory: String
 
         func lab() throws -> Lab {
-            do {
-                return Lab(config: try LabConfig.load(inventoryPath: inventory)) { line in StandardOutput.out.write(line + "\n") }
-            } catch {
-                Console.error("\(error)")
-                throw ExitCode(HaprovExit.failure)
-            }
-        }
-    }
-
-    static func attempt(_ body: () throws -> Void) throws {
-        do { try body() } catch let error as ExitCode { throw error } catch {
-            Console.error("\(error)")
-            throw ExitCode(HaprovExit.failure)
+            Lab(config: try LabConfig.load(inventoryPath: inventory)) { line in StandardOutput.out.write(line + "\n") }
         }
     }
 
@@ -37,7 +25,7 @@ struct LabCommand: ParsableCommand {
         func run() throws {
             let lab = try options.lab()
             let start = Date()
-            try LabCommand.attempt { try lab.up() }
+            try lab.up()
             print(String(format: "lab %@ up: %d hosts in %.1f s; key %@, known_hosts %@", lab.config.name, lab.config.hosts.count,
                          Date().timeIntervalSince(start), lab.config.privateKey, lab.config.knownHosts))
         }
@@ -49,7 +37,7 @@ struct LabCommand: ParsableCommand {
         func run() throws {
             let lab = try options.lab()
             var statuses: [Lab.HostStatus] = []
-            try LabCommand.attempt { statuses = try lab.status() }
+            statuses = try lab.status()
             let palette = Palette(output: StandardOutput.out)
             for s in statuses {
                 let state = s.running ? (s.ssh ? palette.green("running, ssh ok") : palette.yellow("running, ssh not answering")) : palette.red("stopped")
@@ -65,7 +53,7 @@ struct LabCommand: ParsableCommand {
         @OptionGroup var options: LabOptions
         func run() throws {
             let lab = try options.lab()
-            try LabCommand.attempt { try lab.down() }
+            try lab.down()
             print("lab \(lab.config.name) removed")
         }
     }
@@ -77,7 +65,7 @@ struct LabCommand: ParsableCommand {
         func run() throws {
             let lab = try options.lab()
             let start = Date()
-            try LabCommand.attempt { try lab.reset(hosts) }
+            try lab.reset(hosts)
             print(String(format: "reset %@ in %.1f s", hosts.isEmpty ? "every host" : hosts.joined(separator: ", "), Date().timeIntervalSince(start)))
         }
     }
@@ -93,7 +81,7 @@ struct LabCommand: ParsableCommand {
         func run() throws {
             let lab = try options.lab()
             guard let kind = Lab.Fault(rawValue: fault) else { return }
-            try LabCommand.attempt { try lab.inject(kind, on: host) }
+            try lab.inject(kind, on: host)
             print("\(host): \(fault) done")
         }
     }
@@ -109,10 +97,8 @@ struct LabCommand: ParsableCommand {
         @Option(name: .customShort("w"), help: ArgumentHelp("The pcap file to write.", valueName: "FILE")) var file: String
         func run() throws {
             let lab = try options.lab()
-            try LabCommand.attempt {
-                let count = try lab.capture(on: host, filter: filter, seconds: seconds, to: file)
-                print("\(host): \(count) packet(s) in \(file)")
-            }
+            let count = try lab.capture(on: host, filter: filter, seconds: seconds, to: file)
+            print("\(host): \(count) packet(s) in \(file)")
         }
     }
 }

@@ -13,7 +13,7 @@ struct PingCommand: ParsableCommand {
 
     func run() throws {
         let (inventory, hosts) = try options.load()
-        let specs = try options.connectionSpecs(inventory, hosts: hosts)
+        let specs = try inventory.connectionSpecs(hosts: hosts, defaults: options.connectionDefaults)
         let factory = SSHTransportFactory()
         let start = Date()
         let results = Parallel.map(specs, width: options.forks) { spec -> (String, Result<Double, Error>) in

@@ -19,7 +19,7 @@ struct PlaybookListing: ParsableArguments {
 
     var any: Bool { listHosts || listTasks || listTags || syntaxCheck }
 
-    /// Prints what was asked; problems have been reported (and thrown) by JobBuilder already.
+    /// Prints what was asked; the project's problems have been thrown by Project.load already.
     func run(inventory: Inventory, jobs: [HostJob], options: EngineRunOptions) throws {
         let playbook: Playbook
         do { playbook = try Playbook(inventory.groupVariables("all")[Playbook.variable], source: inventory.path) } catch {

@@ -20,9 +20,9 @@ struct ResetCommand: ParsableCommand {
         // The roles' argument specs hold for reset too, where the inventory names plays and its
         // roles are found: a wrong value is said before any host is reached.
         if loaded.groupVariables("all")[Playbook.variable] != nil, ProjectPaths.find("Roles", inventory: loaded.path, explicit: nil) != nil {
-            _ = try JobBuilder.jobs(inventory: loaded, hosts: hosts, options: inventory, rolesPath: nil)
+            _ = try inventory.project(rolesPath: nil)
         }
-        let specs = try inventory.connectionSpecs(loaded, hosts: hosts)
+        let specs = try loaded.connectionSpecs(hosts: hosts, defaults: inventory.connectionDefaults)
         let factory = SSHTransportFactory()
         let script = Baseline.resetScript(dryRun: check)
         let results = Parallel.map(specs, width: inventory.forks) { spec -> (String, Result<CommandResult, Error>) in

@@ -24,7 +24,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let (inventory, hosts) = try options.load()
-        let specs = try options.connectionSpecs(inventory, hosts: hosts)
+        let specs = try inventory.connectionSpecs(hosts: hosts, defaults: options.connectionDefaults)
         let factory = SSHTransportFactory()
         // One word is a shell line as typed; several are arguments, each quoted.
         let line = command.count == 1 ? command[0] : Shell.join(command)

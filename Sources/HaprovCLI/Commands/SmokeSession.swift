@@ -10,11 +10,7 @@ enum SmokeSession {
     /// `open`: sessions the run that came before left open (apply's), reused instead of new ones.
     static func run(jobs: [HostJob], inventoryPath: String, report: ReportOptions, open: [String: any Transport] = [:],
                     json: Bool = false, output: TextOutput = StandardOutput.out) throws -> Bool {
-        let topology: SmokeTopology
-        do { topology = try self.topology(jobs) } catch {
-            Console.error("\(error)")
-            throw ExitCode(HaprovExit.failure)
-        }
+        let topology = try self.topology(jobs)
         return runTests(topology, jobs: jobs, pool: pool(jobs, open: open), inventoryPath: inventoryPath, report: report, json: json, output: output)
     }
 
@@ -23,15 +19,7 @@ enum SmokeSession {
     }
 
     /// The stack as the inventory describes it, with role defaults under host variables.
-    static func topology(_ jobs: [HostJob]) throws -> SmokeTopology {
-        let renderer = TemplateRenderer()
-        var variables: [String: [String: Value]] = [:]
-        for job in jobs {
-            variables[job.name] = job.resolvedVariables(renderer)
-        }
-        return try SmokeTopology.from(hosts: jobs.map(\.name), roles: Dictionary(uniqueKeysWithValues: jobs.map { ($0.name, $0.roles) }),
-                                      variables: variables, renderer: renderer)
-    }
+    static func topology(_ jobs: [HostJob]) throws -> SmokeTopology { try SmokeTopology.from(jobs: jobs) }
 
     static func runTests(_ topology: SmokeTopology, jobs: [HostJob], pool: TransportPool, inventoryPath: String, report: ReportOptions,
                          json: Bool = false, output: TextOutput) -> Bool {

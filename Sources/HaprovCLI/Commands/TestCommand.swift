@@ -19,9 +19,8 @@ struct TestCommand: ParsableCommand {
     var rolesPath: String?
 
     func run() throws {
-        let (loaded, hosts) = try inventory.load()
-        let jobs = try JobBuilder.jobs(inventory: loaded, hosts: hosts, options: inventory, rolesPath: rolesPath)
-        if try !SmokeSession.run(jobs: jobs, inventoryPath: loaded.path, report: report, json: format == .json) {
+        let project = try inventory.project(rolesPath: rolesPath)
+        if try !SmokeSession.run(jobs: project.jobs, inventoryPath: project.inventory.path, report: report, json: format == .json) {
             throw ExitCode(HaprovExit.failure)
         }
     }

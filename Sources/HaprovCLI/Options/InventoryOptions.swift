@@ -24,26 +24,19 @@ struct InventoryOptions: ParsableArguments {
         if let forks, forks < 1 { throw ValidationError("--forks must be at least 1") }
     }
 
-    /// Loads the inventory and the hosts `--limit` selects, or exits with every problem listed.
+    /// Loads the inventory and the hosts `--limit` selects; every problem at once, thrown.
     func load() throws -> (Inventory, [String]) {
-        let inventory: Inventory
-        do { inventory = try Inventory.load(path: self.inventory) } catch {
-            Console.error("\(error)")
-            throw ExitCode(HaprovExit.failure)
-        }
-        do {
-            let hosts = try inventory.select(limit: limit)
-            if hosts.isEmpty {
-                Console.error("no hosts selected\(limit.map { " by --limit \($0)" } ?? "") in \(inventory.path)")
-                throw ExitCode(HaprovExit.failure)
-            }
-            return (inventory, hosts)
-        } catch let error as ExitCode {
-            throw error
-        } catch {
-            Console.error("\(error)")
-            throw ExitCode(HaprovExit.failure)
-        }
+        try Project.inventory(inventory, limit: limit)
+    }
+
+    /// The run's project: inventory, selected hosts, their roles, variables (with -e) and connections.
+    func project(rolesPath: String?, extraVariables: [String: Value] = [:], connecting: Bool = true, context: Bool = false) throws -> Project {
+        var request = Project.Request(inventoryPath: inventory, limit: limit, rolesPath: rolesPath)
+        request.extraVariables = extraVariables
+        request.connection = connectionDefaults
+        request.connecting = connecting
+        request.context = context
+        return try Project.load(request)
     }
 
     var connectionDefaults: ConnectionDefaults {
@@ -51,22 +44,5 @@ struct InventoryOptions: ParsableArguments {
         defaults.acceptNewHostKeys = acceptNewHostKeys
         defaults.connectTimeout = .seconds(connectTimeout)
         return defaults
-    }
-
-    /// Connection specs for `hosts`; problems (a missing key file, a bad port) for all hosts at once.
-    func connectionSpecs(_ inventory: Inventory, hosts: [String]) throws -> [ConnectionSpec] {
-        var specs: [ConnectionSpec] = []
-        var problems: [String] = []
-        for host in hosts {
-            SecretMasking.register(SecretMasking.secrets(in: inventory.variables(for: host)))
-            do { specs.append(try inventory.connectionSpec(for: host, defaults: connectionDefaults)) } catch {
-                problems.append("\(error)")
-            }
-        }
-        if !problems.isEmpty {
-            problems.forEach(Console.error)
-            throw ExitCode(HaprovExit.failure)
-        }
-        return specs
     }
 }

@@ -12,7 +12,15 @@ enum HaprovExit {
     static let unreachable: Int32 = 4
 }
 
-/// Messages to standard error, coloured only on a terminal.
+/// A command that cannot go on: ArgumentParser prints it ("Error: ...") and exits 1, the one
+/// path every input error takes.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Messages to standard error while a command goes on (a report it could not write), coloured
+/// only on a terminal.
 enum Console {
     static func error(_ message: String) {
         let palette = Palette(output: StandardOutput.err)

@@ -84,8 +84,13 @@ public struct RunSummary: Sendable {
     public var connections: [String: any Transport] = [:]
     /// Hosts a change moved, and where they answer now (their inventory still has the old address).
     public var addresses: [String: String] = [:]
+    /// Check mode: who holds the stack's VIP, from the addresses the hosts reported (nil when
+    /// there is no VIP, or not every balancer was selected).
+    public var vip: VIPOwnership?
     public var succeeded: Bool { recaps.allSatisfy { $0.failed == 0 && $0.unreachable == 0 } }
     public var changed: Bool { recaps.contains { $0.changed > 0 } }
+    /// Nothing differs from the inventory: no task would change, and the VIP is where it should be.
+    public var inSync: Bool { !changed && (vip?.isExpected ?? true) }
 }
 
 /// Brings hosts to the state their roles describe, in parallel; one failed host never stops others.
@@ -106,6 +111,7 @@ public struct Engine: Sendable {
         reporter.report(.started(hosts: jobs.map(\.name), check: options.check))
         let summary = options.check ? plan(jobs) : rollOut(jobs, context: context)
         reporter.report(.finished(summary.recaps))
+        if let vip = summary.vip { reporter.report(.vip(vip)) }
         return summary
     }
 
@@ -114,7 +120,21 @@ public struct Engine: Sendable {
         let runs = Parallel.map(jobs, width: options.forks) { job in
             HostRunner(job: job, factory: factory, reporter: reporter, options: options).run()
         }
-        return RunSummary(recaps: runs.map(\.recap), hostFacts: Dictionary(uniqueKeysWithValues: zip(jobs.map(\.name), runs.map(\.hostFacts))))
+        var summary = RunSummary(recaps: runs.map(\.recap), hostFacts: Dictionary(uniqueKeysWithValues: zip(jobs.map(\.name), runs.map(\.hostFacts))))
+        summary.vip = Self.vipOwnership(jobs, hostFacts: summary.hostFacts)
+        return summary
+    }
+
+    /// The VIP must be held by one node, the MASTER (unless nopreempt): read from the addresses
+    /// each host reported in its one round trip. Only when every balancer was selected: with a
+    /// limit the answer would be partial.
+    static func vipOwnership(_ jobs: [HostJob], hostFacts: [String: [String: Value]]) -> VIPOwnership? {
+        guard let topology = try? SmokeTopology.from(jobs: jobs), topology.vip != nil else { return nil }
+        let addresses = hostFacts.mapValues { facts -> [String] in
+            guard case .list(let items)? = facts["ansible_all_ipv4_addresses"] else { return [] }
+            return items.compactMap { if case .string(let address) = $0 { address } else { nil } }
+        }
+        return VIPOwnership.from(topology, addresses: addresses)
     }
 
     /// Apply: every host prepared at once (connection, facts, health probes in one round trip);

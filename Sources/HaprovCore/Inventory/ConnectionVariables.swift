@@ -10,11 +10,6 @@ public struct ConnectionDefaults: Sendable {
     public init() {}
 }
 
-/// A connection variable with a bad value, naming host, variable and fix.
-public struct ConnectionVariableError: Error, Sendable, CustomStringConvertible {
-    public var description: String
-}
-
 extension Inventory {
     /// How to reach `host`, from Ansible's connection variables (ansible_host, ansible_port,
     /// ansible_user, ansible_ssh_private_key_file, ansible_password, ansible_become*,
@@ -27,20 +22,24 @@ extension Inventory {
             for name in names { if let value = vars[name]?.plainString, !value.isEmpty { return value } }
             return nil
         }
-        func fail(_ message: String) -> ConnectionVariableError { ConnectionVariableError(description: "\(host): \(message) (in \(path))") }
+        // Where the variable is written (file:line:column), else the inventory.
+        let places = variableLocations(for: host)
+        func fail(_ message: String, _ variables: String...) -> LoadError {
+            LoadError(problems: [LoadProblem(location: variables.lazy.compactMap { places[$0] }.first ?? path, message: "\(host): \(message)")])
+        }
         if let connection = text("ansible_connection"), connection != "ssh" {
-            throw fail("ansible_connection \(connection) is not supported: haprov connects over SSH")
+            throw fail("ansible_connection \(connection) is not supported: haprov connects over SSH", "ansible_connection")
         }
         var spec = ConnectionSpec(name: host, address: text("ansible_host", "haprov_host") ?? host)
         if let port = text("ansible_port", "haprov_port") {
-            guard let number = Int(port), (1...65535).contains(number) else { throw fail("port \(port) is not a number from 1 to 65535") }
+            guard let number = Int(port), (1...65535).contains(number) else { throw fail("port \(port) is not a number from 1 to 65535", "ansible_port", "haprov_port") }
             spec.port = number
         }
         spec.user = text("ansible_user", "ansible_ssh_user", "haprov_user") ?? "root"
         if let key = text("ansible_ssh_private_key_file", "ansible_private_key_file", "haprov_private_key_file") {
             let resolved = resolvePath(key, environment: defaults.environment)
             guard FileManager.default.fileExists(atPath: resolved) else {
-                throw fail("private key \(resolved) does not exist (ansible_ssh_private_key_file)")
+                throw fail("private key \(resolved) does not exist (ansible_ssh_private_key_file)", "ansible_ssh_private_key_file", "ansible_private_key_file", "haprov_private_key_file")
             }
             spec.privateKeyFiles = [resolved]
         } else {
@@ -63,7 +62,7 @@ extension Inventory {
         if let env = text("haprov_become_password_env") { spec.becomePassword = .environment(env) }
         else if spec.becomePassword == nil, defaults.environment["HAPROV_BECOME_PASSWORD"] != nil { spec.becomePassword = .environment("HAPROV_BECOME_PASSWORD") }
         if let jump = text("haprov_jump") ?? proxyJump(in: text("ansible_ssh_common_args", "ansible_ssh_extra_args")) {
-            guard !nested else { throw fail("jump host chains are not supported: the bastion has its own haprov_jump") }
+            guard !nested else { throw fail("jump host chains are not supported: the bastion has its own haprov_jump", "haprov_jump") }
             spec.jump = JumpHost(try jumpSpec(jump, defaults: defaults, for: spec))
         }
         return spec

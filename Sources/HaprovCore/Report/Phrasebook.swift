@@ -60,6 +60,7 @@ public struct Phrasebook: Sendable {
         "test.webRecovery": ("Recovery ({0} restarted)", "Reprise après rétablissement (redémarrage de {0})"),
         "test.vipHolder": ("VIP held by exactly one node", "VIP portée par un seul nœud"),
         "test.vipFailover": ("VIP failover (load balancer stopped)", "Bascule de la VIP (arrêt du répartiteur)"),
+        "test.probe": ("{0}", "{0}"),
         // What each test does.
         "how.roundRobin": ("6 HTTP requests from the client through the front address; each answer names its server.",
                            "6 requêtes HTTP envoyées du client vers l'adresse d'entrée ; chaque réponse donne le nom de son serveur."),
@@ -75,7 +76,10 @@ public struct Phrasebook: Sendable {
                           "Chaque répartiteur interrogé : porte-t-il la VIP ?"),
         "how.vipFailover": ("Requests every 0.1 s to the VIP while the load balancing service stops on {0}, the node holding the VIP (its track script gives the VIP away), then starts again.",
                             "Requêtes toutes les 0,1 s vers la VIP pendant l'arrêt du service de répartition sur {0}, le nœud qui porte la VIP (son script de suivi cède la VIP), puis son redémarrage."),
+        "how.probe": ("A check the host's role declares (meta/smoke.yml): {0}.", "Contrôle déclaré par le rôle de l'hôte (meta/smoke.yml) : {0}."),
         // Observations.
+        "probe.ok": ("passed on {0}: {1}", "réussi sur {0} : {1}"),
+        "probe.bad": ("failed on {0}: {1}", "échec sur {0} : {1}"),
         "rr.alternation": ("perfect alternation between {0} servers", "alternance parfaite entre {0} serveurs"),
         "rr.all": ("every server answered", "chaque serveur a répondu"),
         "rr.bad": ("answers: {0}; failed requests: {1}", "réponses : {0} ; requêtes en échec : {1}"),

@@ -71,7 +71,10 @@ public struct YAMLDocument {
 public struct LoadError: Error, Sendable, CustomStringConvertible {
     public var problems: [LoadProblem]
     public init(problems: [LoadProblem]) { self.problems = problems }
-    public var description: String { problems.map(\.description).joined(separator: "\n") }
+    /// One problem on its line; several under a count, one per line.
+    public var description: String {
+        problems.count == 1 ? problems[0].description : "\(problems.count) problems:\n" + problems.map { "  " + $0.description }.joined(separator: "\n")
+    }
 }
 
 public struct LoadProblem: Sendable, CustomStringConvertible {

@@ -9,10 +9,8 @@ import Yams
 /// vip: {address: keepalived_vip, handover_file: /run/haprov-vrrp-handover}
 /// backends: {list: haproxy_backends, drain: haproxy, socket: /run/haproxy/admin.sock}
 /// interrupts: [restart web]            # tasks or handlers that interrupt the service
-/// health:
-///   - name: the app answers
-///     command: curl -fsS -m 2 -o /dev/null http://127.0.0.1:{{ web_port }}/
 /// ```
+/// Health gates are the role's smoke probes marked `gate: true` (meta/smoke.yml).
 public struct RolloutSpec: Sendable, Equatable {
     /// A variable: hosts of this role with the same value are redundant (never changed together).
     public var peers: String?
@@ -20,8 +18,6 @@ public struct RolloutSpec: Sendable, Equatable {
     public var backends: Backends?
     /// Names of tasks and handlers whose change interrupts this host's service.
     public var interrupts: [String] = []
-    /// Commands run on the host itself: all exit 0 when it serves.
-    public var health: [HealthProbe] = []
 
     /// A virtual address shared by the peers; the holder hands it over through a keepalived
     /// `vrrp_track_file` before an interrupting change.
@@ -51,16 +47,9 @@ public struct RolloutSpec: Sendable, Equatable {
         public var balancerVariable: String?
     }
 
-    public struct HealthProbe: Sendable, Equatable {
-        public var name: String
-        /// A template rendered with the host's variables.
-        public var command: String
-        public var timeoutSeconds: Double
-    }
-
     public init() {}
 
-    static let keys = ["peers", "vip", "backends", "interrupts", "health"]
+    static let keys = ["peers", "vip", "backends", "interrupts"]
 
     /// Reads `meta/rollout.yml`; every problem at once, with file:line:column.
     static func load(_ path: String) throws -> RolloutSpec {
@@ -136,28 +125,8 @@ public struct RolloutSpec: Sendable, Equatable {
                 }
                 spec.interrupts = items.compactMap(\.plainString)
             case "health":
-                guard case .sequence(let probes) = value else {
-                    problems.append(LoadProblem(location: document.location(value), message: "health is a list of {name, command, timeout}"))
-                    continue
-                }
-                for probe in probes {
-                    let f = fields(probe, allowed: ["name", "command", "timeout"], "a health probe")
-                    guard let name = f["name"].flatMap({ text($0, "health name") }), let command = f["command"].flatMap({ text($0, "health command") }) else {
-                        if f["name"] == nil || f["command"] == nil {
-                            problems.append(LoadProblem(location: document.location(probe), message: "a health probe needs name and command"))
-                        }
-                        continue
-                    }
-                    var timeout = 30.0
-                    if let node = f["timeout"] {
-                        switch YAMLDocument.value(node) {
-                        case .int(let i) where i > 0: timeout = Double(i)
-                        case .double(let d) where d > 0: timeout = d
-                        default: problems.append(LoadProblem(location: document.location(node), message: "timeout is a number of seconds above 0"))
-                        }
-                    }
-                    spec.health.append(HealthProbe(name: name, command: command, timeoutSeconds: timeout))
-                }
+                problems.append(LoadProblem(location: document.location(key), message: "health probes are smoke probes now",
+                                            fix: "move them to meta/smoke.yml under probes:, each with gate: true"))
             default:
                 let name = key.string ?? ""
                 problems.append(LoadProblem(location: document.location(key), message: "unknown key \(name) in rollout.yml",

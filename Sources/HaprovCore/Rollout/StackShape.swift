@@ -55,7 +55,7 @@ public struct StackShape: Sendable {
         public var memberURL: String?
     }
 
-    /// A health probe rendered for one host.
+    /// A health gate rendered for one host (a role's smoke probe marked gate).
     public struct Probe: Sendable, Equatable {
         public var name: String
         public var command: String
@@ -83,18 +83,18 @@ public struct StackShape: Sendable {
         var peerGroups: [String: [String]] = [:]
         var vipGroups: [String: VIPGroup] = [:]
         var order: [String] = []
+        // Health gates: the roles' smoke probes marked gate, run on the host itself.
+        do {
+            for probe in try RoleProbe.declared(hosts: hosts, roles: roles, variables: variables, renderer: renderer, only: \.gate) {
+                shape.probes[probe.host, default: []].append(Probe(name: probe.name, command: probe.command, timeoutSeconds: probe.timeoutSeconds))
+            }
+        } catch {
+            shape.problems.append("\(error)")
+        }
         for host in hosts {
             for role in roles[host] ?? [] {
                 guard let spec = role.rollout else { continue }
                 shape.interrupts[host, default: []].formUnion(spec.interrupts)
-                for probe in spec.health {
-                    do {
-                        let command = try renderer.render(probe.command, name: "\(role.directory)/meta/rollout.yml: \(probe.name)", variables: variables[host] ?? [:])
-                        shape.probes[host, default: []].append(Probe(name: probe.name, command: command, timeoutSeconds: probe.timeoutSeconds))
-                    } catch {
-                        shape.problems.append("\(host): health probe \(probe.name): \(error)")
-                    }
-                }
                 if let peers = spec.peers, let value = text(host, peers) {
                     let key = "\(role.name) \(peers)=\(value)"
                     if peerGroups[key] == nil { order.append(key) }

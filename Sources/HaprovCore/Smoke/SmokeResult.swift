@@ -3,6 +3,8 @@ import Foundation
 /// The smoke tests there are; each is worded per language by `Phrasebook`.
 public enum SmokeKind: String, Sendable, Codable, CaseIterable {
     case roundRobin, statsPage, clientAddress, webFailover, webRecovery, vipHolder, vipFailover
+    /// A probe a role declares (its subject: the probe's name and host).
+    case probe
 }
 
 /// An observation as data: a phrase key and its values, worded per language by `Phrasebook`.

@@ -36,6 +36,8 @@ public struct SmokeRunner: Sendable {
         attempt(.roundRobin) { try roundRobin(url: url) }
         if let stats = topology.statsURL { attempt(.statsPage) { try statsPage(stats) } }
         if topology.transparent { attempt(.clientAddress) { try clientAddress(url: url) } }
+        // The roles' own probes, before the failover tests stop anything.
+        for probe in topology.probes { attempt(.probe, subject: probe.title) { try roleProbe(probe) } }
         if topology.webServers.count >= 2 {
             let victim = topology.webServers[0].host
             attempt(.webFailover, subject: victim) { try webFailover(url: url) }
@@ -139,6 +141,14 @@ public struct SmokeRunner: Sendable {
         return SmokeResult(kind: .webRecovery, subject: victim.host, passed: passed,
                            note: passed ? Note("recovery.ok", [victim.answersAs, String(format: "%.1f", seconds ?? 0)]) : Note("recovery.bad", [servers.joined(separator: ", ")]),
                            evidence: answers.map(describe), timeline: Self.timeline(waiting, moments))
+    }
+
+    private func roleProbe(_ probe: RoleProbe) throws -> SmokeResult {
+        let result = try connect(probe.runsOn).run(probe.command, timeout: .seconds(Int(probe.timeoutSeconds.rounded(.up)) + 10))
+        let seen = RoleProbe.summary(result.stdoutText + result.stderrText)
+        let lines = result.stdoutText.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("@@") }
+        return SmokeResult(kind: .probe, subject: probe.title, passed: result.succeeded,
+                           note: Note(result.succeeded ? "probe.ok" : "probe.bad", [probe.runsOn, seen]), evidence: Array(lines.suffix(3)))
     }
 
     /// Which balancers hold the VIP now.

@@ -18,6 +18,12 @@ import Yams
 ///   answers_as: "{{ web_name }}"
 ///   stop: systemctl stop haprov-web
 ///   start: systemctl start haprov-web
+/// probes:                                 # the role's own checks, one result per host of the role
+///   - name: the app answers
+///     http: "http://127.0.0.1:{{ web_port }}/"    # or command: a shell command, passes on exit 0
+///     contains: Serveur                   # the answer must contain this (optional)
+///     from: clients                       # a host or group of the inventory (default: the host itself)
+///     gate: true                          # also the rollout's health gate for this host
 /// ```
 public struct SmokeSpec: Sendable, Equatable {
     public struct Front: Sendable, Equatable {
@@ -37,8 +43,24 @@ public struct SmokeSpec: Sendable, Equatable {
         public var start: String
     }
 
+    /// A check a role declares: run on `from` (a host or group; nil for the role's host itself),
+    /// passes when the command exits 0, or the HTTP answer has `status`, and the answer contains
+    /// `contains`. All values are templates, rendered with the role's host's variables.
+    public struct Probe: Sendable, Equatable {
+        public enum Action: Sendable, Equatable { case command(String), http(String) }
+        public var name: String
+        public var action: Action
+        public var from: String?
+        public var contains: String?
+        public var status: Int = 200
+        public var timeoutSeconds: Double = 20
+        /// Also a health gate of the rollout (run on the host itself before and after it changes).
+        public var gate = false
+    }
+
     public var front: Front?
     public var backend: Backend?
+    public var probes: [Probe] = []
 
     public init() {}
 
@@ -70,7 +92,57 @@ public struct SmokeSpec: Sendable, Equatable {
             return result
         }
         guard case .mapping(let top) = root else {
-            throw LoadError(problems: [LoadProblem(location: document.location(root), message: "smoke.yml is a mapping of front, backend")])
+            throw LoadError(problems: [LoadProblem(location: document.location(root), message: "smoke.yml is a mapping of front, backend, probes")])
+        }
+        func probes(_ node: Node) -> [Probe] {
+            guard case .sequence(let items) = node else {
+                problems.append(LoadProblem(location: document.location(node), message: "probes is a list of {name, command or http, contains, from, gate}"))
+                return []
+            }
+            return items.compactMap { item -> Probe? in
+                let f = mapping(item, allowed: ["name", "command", "http", "contains", "from", "status", "timeout", "gate"], "a probe")
+                guard let name = f["name"], !name.isEmpty else {
+                    problems.append(LoadProblem(location: document.location(item), message: "a probe needs a name (its row in the results)"))
+                    return nil
+                }
+                let action: Probe.Action
+                switch (f["command"], f["http"]) {
+                case (let command?, nil): action = .command(command)
+                case (nil, let url?): action = .http(url)
+                default:
+                    problems.append(LoadProblem(location: document.location(item), message: "probe \(name) needs either command or http",
+                                                fix: "command: a shell command that exits 0, or http: a URL asked with curl"))
+                    return nil
+                }
+                var probe = Probe(name: name, action: action, from: f["from"], contains: f["contains"])
+                if let status = f["status"] {
+                    guard let code = Int(status), (100...599).contains(code), case .http = action else {
+                        problems.append(LoadProblem(location: document.location(item), message: "probe \(name): status is an HTTP status (100-599) of an http probe"))
+                        return nil
+                    }
+                    probe.status = code
+                }
+                if let timeout = f["timeout"] {
+                    guard let seconds = Double(timeout), seconds > 0 else {
+                        problems.append(LoadProblem(location: document.location(item), message: "probe \(name): timeout is a number of seconds"))
+                        return nil
+                    }
+                    probe.timeoutSeconds = seconds
+                }
+                if let gate = f["gate"] {
+                    guard let on = Bool(gate.lowercased()) ?? (["yes", "no"].contains(gate.lowercased()) ? gate.lowercased() == "yes" : nil) else {
+                        problems.append(LoadProblem(location: document.location(item), message: "probe \(name): gate is true or false"))
+                        return nil
+                    }
+                    probe.gate = on
+                }
+                if probe.gate, probe.from != nil {
+                    problems.append(LoadProblem(location: document.location(item), message: "probe \(name): a gate runs on the host that changes",
+                                                fix: "drop from:, or gate:"))
+                    return nil
+                }
+                return probe
+            }
         }
         for (key, node) in top {
             switch key.string ?? "" {
@@ -94,10 +166,12 @@ public struct SmokeSpec: Sendable, Equatable {
                     continue
                 }
                 spec.backend = Backend(answersAs: answers, stop: stop, start: start)
+            case "probes":
+                spec.probes = probes(node)
             default:
                 let name = key.string ?? ""
                 problems.append(LoadProblem(location: document.location(key), message: "unknown key \(name) in smoke.yml",
-                                            fix: Suggest.nearest(name, in: ["front", "backend"]).map { "did you mean \($0)?" } ?? "keys: front, backend"))
+                                            fix: Suggest.nearest(name, in: ["front", "backend", "probes"]).map { "did you mean \($0)?" } ?? "keys: front, backend, probes"))
             }
         }
         if !problems.isEmpty { throw LoadError(problems: problems) }

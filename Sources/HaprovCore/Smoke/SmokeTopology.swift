@@ -35,9 +35,20 @@ public struct SmokeTopology: Sendable {
     public var statsURL: String?
     public var statsUser: String?
     public var statsPassword: String?
+    /// The roles' own probes (`meta/smoke.yml` probes), one per host of each role.
+    public var probes: [RoleProbe] = []
 
     /// The inventory variable naming the host or group requests are sent from.
     public static let clientVariable = "haprov_smoke_client"
+
+    /// The stack of these jobs as their inventory describes it (role defaults under host variables).
+    public static func from(jobs: [HostJob]) throws -> SmokeTopology {
+        let renderer = TemplateRenderer()
+        var variables: [String: [String: Value]] = [:]
+        for job in jobs { variables[job.name] = job.resolvedVariables(renderer) }
+        return try from(hosts: jobs.map(\.name), roles: Dictionary(uniqueKeysWithValues: jobs.map { ($0.name, $0.roles) }),
+                        variables: variables, renderer: renderer)
+    }
 
     /// Builds the topology from what the hosts' roles declare (`meta/smoke.yml`, and the VIP of
     /// `meta/rollout.yml`), rendered with each host's variables (role defaults under host variables).
@@ -105,7 +116,8 @@ public struct SmokeTopology: Sendable {
             expectsAlternation: try holds(firstFront, front.alternatesWhen, frontRole),
             statsURL: stats?.0,
             statsUser: stats?.1,
-            statsPassword: stats?.2)
+            statsPassword: stats?.2,
+            probes: try RoleProbe.declared(hosts: hosts, roles: roles, variables: variables, renderer: renderer))
     }
 }
 

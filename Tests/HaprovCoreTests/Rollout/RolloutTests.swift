@@ -29,7 +29,9 @@ import Testing
         #expect(shape.vipGroups.first?.handoverValue(for: "lb1") == -99, "priority 100 lowered to 1")
         #expect(shape.fronts["web1"]?.map(\.balancer) == ["lb1", "lb2"])
         #expect(shape.fronts["web1"]?.map(\.server) == ["web1", "web1"])
-        #expect(shape.probes["web1"]?.first?.command == "curl -fsS -m 2 -o /dev/null http://127.0.0.1:80/")
+        // The web role's smoke probe marked gate: the app answers on the host itself, with its name.
+        #expect(shape.probes["web1"]?.first?.command.contains("curl -sS -m 10 -w '\\n@@%{http_code}' http://127.0.0.1:80/") == true, "\(shape.probes["web1"] ?? [])")
+        #expect(shape.probes["web1"]?.first?.command.contains("*'Serveur 1'*") == true)
         #expect(shape.probes["lb1"]?.first?.command.contains("grep -qE ':80$'") == true)
         #expect(shape.probes["client"] == nil)
         #expect(shape.conflict("lb1", "lb2") && shape.conflict("web1", "web2") && shape.conflict("lb1", "web2"))
@@ -148,13 +150,14 @@ import Testing
             backends: {list: haproxy_backends, drain: nginx}
             health:
               - name: answers
+                command: "true"
             """.write(toFile: path, atomically: true, encoding: .utf8)
         let error = #expect(throws: LoadError.self) { try RolloutSpec.load(path) }
         let text = error?.description ?? ""
         #expect(text.contains("rollout.yml:1:1: unknown key peer in rollout.yml (did you mean peers?)"), "\(text)")
         #expect(text.contains("vip needs address and handover_file"))
         #expect(text.contains("backends.drain is haproxy or apache"))
-        #expect(text.contains("a health probe needs name and command"))
+        #expect(text.contains("health probes are smoke probes now (move them to meta/smoke.yml under probes:, each with gate: true)"), "\(text)")
     }
 
     @Test func interruptsMustNameATaskOrHandler() throws {

@@ -1,0 +1,105 @@
+import Foundation
+
+/// What a run is about, loaded in one place for every command: the inventory, the hosts a
+/// limit selects, their plays' roles (with the roles' argument specs checked), their variables
+/// (with -e) and their connections. Every problem found is reported at once, each with its
+/// place, as one `LoadError`; the CLI only prints it.
+public struct Project {
+    public var inventory: Inventory
+    /// The selected hosts, in inventory order.
+    public var hosts: [String]
+    public var jobs: [HostJob]
+    /// The inventory's other hosts, whose connection could be built: a rollout limited to some
+    /// hosts reaches them (never changes them) to drain a backend or find the VIP.
+    public var context: [HostJob]
+    public var rolesPath: String
+    public var templatesPath: String?
+
+    public struct Request: Sendable {
+        public var inventoryPath: String
+        public var limit: String?
+        public var rolesPath: String?
+        public var extraVariables: [String: Value] = [:]
+        public var connection = ConnectionDefaults()
+        /// False when no host will be reached (listings, syntax checks): connection settings
+        /// (key files, passwords) are not checked, as ansible-playbook does not either.
+        public var connecting = true
+        /// Also build the jobs of the hosts the limit leaves out (see `context`).
+        public var context = false
+
+        public init(inventoryPath: String, limit: String? = nil, rolesPath: String? = nil) {
+            self.inventoryPath = inventoryPath
+            self.limit = limit
+            self.rolesPath = rolesPath
+        }
+    }
+
+    /// The inventory and the hosts `limit` selects; no roles (ping, run, inventory).
+    public static func inventory(_ path: String, limit: String?) throws -> (Inventory, [String]) {
+        let inventory = try Inventory.load(path: path)
+        let hosts = try inventory.select(limit: limit)
+        guard !hosts.isEmpty else {
+            throw LoadError(problems: [LoadProblem(location: inventory.path, message: "no hosts selected" + (limit.map { " by --limit \($0)" } ?? ""),
+                                                   fix: "check the host and group names with haprov inventory \(inventory.path)")])
+        }
+        return (inventory, hosts)
+    }
+
+    public static func load(_ request: Request) throws -> Project {
+        let (inventory, hosts) = try self.inventory(request.inventoryPath, limit: request.limit)
+        guard let roles = ProjectPaths.find("Roles", inventory: inventory.path, explicit: request.rolesPath) else {
+            throw LoadError(problems: [LoadProblem(location: inventory.path, message: "no Roles folder found; looked in: "
+                                                   + ProjectPaths.candidates("Roles", inventory: inventory.path).joined(separator: ", "),
+                                                   fix: "--roles-path DIR")])
+        }
+        let playbook = try Playbook(inventory.groupVariables("all")[Playbook.variable], source: inventory.path)
+        let loaded = try playbook.loadRoles(from: roles)
+        let byName = Dictionary(uniqueKeysWithValues: loaded.map { ($0.name, $0) })
+        let rolesOfHost = try playbook.roles(select: { try inventory.select(limit: $0) })
+        func job(_ spec: ConnectionSpec) -> HostJob {
+            HostJob(name: spec.name, connection: spec, roles: (rolesOfHost[spec.name] ?? []).compactMap { byName[$0] },
+                    variables: inventory.variables(for: spec.name).merging(request.extraVariables) { _, extra in extra })
+        }
+        // The roles' argument specs for every host before any host is reached, reported
+        // together with any connection problem.
+        let unconnected = hosts.map { job(ConnectionSpec(name: $0, address: $0)) }
+        SecretMasking.register(jobs: unconnected)
+        var problems = ArgumentSpecs.validate(unconnected) { host in
+            inventory.variableLocations(for: host).merging(Dictionary(uniqueKeysWithValues: request.extraVariables.keys.map { ($0, "-e \($0)") })) { _, e in e }
+        }
+        var project = Project(inventory: inventory, hosts: hosts, jobs: unconnected, context: [], rolesPath: roles,
+                              templatesPath: ProjectPaths.find("Templates", inventory: inventory.path, explicit: nil))
+        if request.connecting {
+            do { project.jobs = try inventory.connectionSpecs(hosts: hosts, defaults: request.connection).map(job) } catch let error as LoadError {
+                problems += error.problems
+            }
+        }
+        if !problems.isEmpty { throw LoadError(problems: problems) }
+        if request.connecting, request.context {
+            let chosen = Set(hosts)
+            project.context = try inventory.select(limit: nil).filter { !chosen.contains($0) }.compactMap { host in
+                (try? inventory.connectionSpec(for: host, defaults: request.connection)).map(job)
+            }
+        }
+        return project
+    }
+}
+
+extension Inventory {
+    /// Connection specs for `hosts`; every problem (a missing key file, a bad port) of every
+    /// host at once.
+    public func connectionSpecs(hosts: [String], defaults: ConnectionDefaults) throws -> [ConnectionSpec] {
+        var specs: [ConnectionSpec] = []
+        var problems: [LoadProblem] = []
+        for host in hosts {
+            SecretMasking.register(SecretMasking.secrets(in: variables(for: host)))
+            do { specs.append(try connectionSpec(for: host, defaults: defaults)) } catch let error as LoadError {
+                problems += error.problems
+            } catch {
+                problems.append(LoadProblem(location: path, message: "\(host): \(error)"))
+            }
+        }
+        if !problems.isEmpty { throw LoadError(problems: problems) }
+        return specs
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+@testable import HaprovCore
+
+/// One project per run: inventory, selected hosts, roles, variables and connections, loaded by
+/// the core with every problem at once, each with its place.
+@Suite struct ProjectTests {
+    static let repository = RolloutPlanTests.repository
+
+    static func inventory(_ text: String, in folder: String) throws -> String {
+        let path = folder + "/lab.yml"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    static let stack = """
+        all:
+          vars:
+            haprov_plays:
+              - hosts: lbs
+                roles: [haproxy]
+          children:
+            lbs:
+              hosts:
+                lb1: {ansible_host: 127.0.0.1, haproxy_backends: [{name: w1, address: 127.0.0.2}]}
+                lb2: {ansible_host: 127.0.0.1, haproxy_backends: [{name: w1, address: 127.0.0.2}]}
+        """
+
+    @Test func loadsTheSelectedHostsWithTheirRolesAndExtraVariables() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var request = Project.Request(inventoryPath: try Self.inventory(Self.stack, in: folder), limit: "lb2", rolesPath: Self.repository + "/Roles")
+        request.extraVariables = ["haproxy_maxconn": .int(50)]
+        request.context = true
+        let project = try Project.load(request)
+        #expect(project.hosts == ["lb2"] && project.jobs.map(\.name) == ["lb2"] && project.context.map(\.name) == ["lb1"])
+        #expect(project.jobs[0].roles.map(\.name) == ["haproxy"] && project.jobs[0].variables["haproxy_maxconn"] == .int(50))
+        #expect(project.jobs[0].connection.address == "127.0.0.1")
+    }
+
+    @Test func everyProblemAtOnceWithItsPlace() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let broken = Self.stack.replacingOccurrences(of: "lb1: {ansible_host: 127.0.0.1,", with: "lb1: {ansible_host: 127.0.0.1, ansible_ssh_private_key_file: /nonexistent/id_ed25519, haproxy_balance: fastest,")
+        let path = try Self.inventory(broken, in: folder)
+        let error = #expect(throws: LoadError.self) { try Project.load(Project.Request(inventoryPath: path, rolesPath: Self.repository + "/Roles")) }
+        let text = error?.description ?? ""
+        #expect(text.hasPrefix("2 problems:"), "\(text)")
+        #expect(text.contains("lab.yml:9:") && text.contains("lb1: haproxy_balance is 'fastest'"), "\(text)")
+        #expect(text.contains("lab.yml:9:70: lb1: private key /nonexistent/id_ed25519 does not exist"), "\(text)")
+        // Without connecting (listings, syntax checks) the connection settings are not checked.
+        var listing = Project.Request(inventoryPath: path, rolesPath: Self.repository + "/Roles")
+        listing.connecting = false
+        let only = #expect(throws: LoadError.self) { try Project.load(listing) }
+        #expect(only?.problems.count == 1 && only?.description.contains("haproxy_balance") == true, "\(only?.description ?? "")")
+    }
+
+    @Test func noRolesFolderNamesWhereItLookedAndTheFix() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = try Self.inventory(Self.stack, in: folder)
+        let error = #expect(throws: LoadError.self) { try Project.load(Project.Request(inventoryPath: path, rolesPath: folder + "/nowhere")) }
+        #expect(error?.description.contains("no role haproxy") == true, "\(error?.description ?? "")")
+        let nothing = #expect(throws: LoadError.self) { try Project.inventory(path, limit: "lbs,!lbs") }
+        #expect(nothing?.description.contains("no hosts selected by --limit lbs,!lbs") == true, "\(nothing?.description ?? "")")
+    }
+}
