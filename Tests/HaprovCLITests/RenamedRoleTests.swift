@@ -30,10 +30,12 @@ import Testing
         let first = try StackTests.haprov(["apply", "--roles-path", roles, inventory]).stdoutText
         #expect(first.contains("edge_proxy | haproxy.cfg"), "\(first)")
         for test in ["Round robin (6 requests)", "Stats page", "Failover (web1 stopped)", "Recovery (web1 restarted)",
-                     "VIP held by exactly one node", "VIP failover (load balancer stopped)"] {
+                     "VIP held by exactly one node", "VIP failover (load balancer stopped)",
+                     "HAProxy listens on its frontend (lb1)", "the web app answers (web2)"] {
             #expect(first.contains(test), "\(test) ran:\n\(first)")
         }
-        #expect(first.contains("6 passed, 0 failed"), "\(first)")
+        // The 6 built-in tests and the roles' 4 probes (edge_proxy's on lb1 and lb2, web's on web1 and web2).
+        #expect(first.contains("10 passed, 0 failed"), "\(first)")
         // The rollout reads the renamed variable too: web1 and web2 are drained on both balancers.
         try StackTests.haprov(["run", inventory, "--limit", "web1,web2", "--", "echo '# edited' >> /opt/haprov-web/app.py"])
         let change = try StackTests.haprov(["apply", "--no-test", "--roles-path", roles, inventory]).stdoutText
