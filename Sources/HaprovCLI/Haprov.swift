@@ -21,4 +21,21 @@ public struct Haprov: ParsableCommand {
     )
 
     public init() {}
+
+    /// Runs haprov. Every error reaches the user through ArgumentParser's one path ("Error: ...",
+    /// usage for a validation error, the exit code of an `ExitCode`), with the inventory's
+    /// secrets masked: a refused value may be a password.
+    public static func main() {
+        var command: any ParsableCommand
+        do { command = try parseAsRoot() } catch { exit(withError: error) }
+        do { try command.run() } catch { exit(withError: masked(error)) }
+    }
+
+    static func masked(_ error: any Error) -> any Error {
+        switch error {
+        case is ExitCode, is CleanExit: return error
+        case let validation as ValidationError: return ValidationError(SecretMasking.mask(validation.message))
+        default: return CommandFailure(SecretMasking.mask(String(describing: error)))
+        }
+    }
 }
