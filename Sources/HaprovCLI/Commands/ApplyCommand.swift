@@ -25,6 +25,9 @@ struct ApplyCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Start each host at the first task of this name; the tasks before it (and their handlers) are left out.", valueName: "NAME"))
     var startAtTask: String?
 
+    @Flag(name: .long, help: "Before each task that would change a host, show what it would change and ask: (y)es, (n)o, (c)ontinue without asking.")
+    var step = false
+
     @Flag(name: .long, help: "When a host moved to its network_address, write the new address into the inventory's ansible_host (only that value changes).")
     var writeBack = false
 
@@ -35,7 +38,8 @@ struct ApplyCommand: ParsableCommand {
             return
         }
         let smoke = !check && !noTest && inventory.limit == nil
-        let (loaded, jobs, summary) = try engineOptions.runEngine(inventory, check: check, keepConnections: smoke, startAtTask: startAtTask)
+        let (loaded, jobs, summary) = try engineOptions.runEngine(inventory, check: check, keepConnections: smoke, startAtTask: startAtTask,
+                                                                  step: step ? StepPrompt.standardInput(output: StandardOutput.err) : nil)
         // The smoke tests reuse the run's sessions; the pool closes them, or this does.
         var handedOver = false
         defer { if !handedOver { summary.connections.values.forEach { $0.close() } } }

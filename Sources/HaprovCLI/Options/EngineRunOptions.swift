@@ -66,13 +66,14 @@ struct EngineRunOptions: ParsableArguments {
 
     /// The inventory's jobs (with -e) run through the engine: what `apply` and `check` share.
     func runEngine(_ inventory: InventoryOptions, check: Bool, keepConnections: Bool = false,
-                   startAtTask: String? = nil) throws -> (inventory: Inventory, jobs: [HostJob], summary: RunSummary) {
+                   startAtTask: String? = nil, step: StepPrompt? = nil) throws -> (inventory: Inventory, jobs: [HostJob], summary: RunSummary) {
         // With --limit, the other hosts are reached (never changed) to drain a backend or find the VIP.
         let project = try inventory.project(rolesPath: rolesPath, extraVariables: try extraVariables(), context: inventory.limit != nil && !check)
         let (loaded, jobs, context) = (project.inventory, project.jobs, project.context)
         var options = engineOptions(check: check, forks: inventory.forks, topLevelTemplates: project.templatesPath)
         options.rollout.serial = serial
         options.keepConnections = keepConnections
+        options.step = step
         if let startAtTask {
             // A name no role of the run has would silently run nothing: refuse it, with the nearest.
             let names = Array(Set(jobs.flatMap(\.roles).flatMap(\.tasks).map(\.name))).sorted()

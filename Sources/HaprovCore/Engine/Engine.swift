@@ -54,6 +54,8 @@ public struct EngineOptions: Sendable {
     public var keepConnections = false
     /// `--start-at-task`: each host's tasks before the first of this name are left out.
     public var startAtTask: String?
+    /// `--step`: asked before each task that would change a host.
+    public var step: StepPrompt?
 
     public init() {}
 }

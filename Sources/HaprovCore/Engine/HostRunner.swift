@@ -265,6 +265,10 @@ struct HostRunner {
             }
             return finish(.changed)
         }
+        if let step = options.step, !step.confirm(host: job.name, task: task.isHandler ? "handler \(task.label)" : "\(task.role.name) | \(task.label)",
+                                                  changes: result.changes) {
+            return finish(.skipped, "not performed (--step)")
+        }
         for change in plan.changes {
             let run = try runReportingProgress(change, label: task.label, on: target,
                                                notifying: task.isHandler ? [] : task.task.notify)

@@ -162,3 +162,44 @@ import Testing
         #expect(!quiet.changed)
     }
 }
+
+extension EngineTests {
+    /// `--step`: a task answered n is skipped on that host and changes nothing; y performs it;
+    /// c performs it and every later one without asking. Tasks already in place never ask.
+    @Test func stepAsksBeforeEachChangingTask() throws {
+        let root = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let asked = Asked()
+        var options = EngineOptions()
+        options.baselineDirectory = root + "/baseline"
+        // n for the template, y for the first question, c from the third on.
+        options.step = StepPrompt { question in
+            asked.append(question)
+            if question.contains("demo.conf") { return .no }
+            return asked.count >= 3 ? .continueAll : .yes
+        }
+        let reporter = CollectingReporter()
+        let summary = Engine(factory: LocalFactory(), reporter: reporter, options: options).run([try job(root: root)])
+        #expect(summary.succeeded)
+        let questions = asked.all
+        #expect(questions.first?.hasPrefix("lb1: demo | ") == true && questions.allSatisfy { $0.hasSuffix("Perform it? (y)es/(n)o/(c)ontinue: ") }, "\(questions)")
+        #expect(questions.contains { $0.contains("would ") }, "\(questions)")
+        let skipped = reporter.results.filter { $0.message == "not performed (--step)" }
+        #expect(skipped.count == 1 && !FileManager.default.fileExists(atPath: root + "/etc/demo/demo.conf"), "\(reporter.results.map { "\($0.task) \($0.status)" })")
+        let changed = reporter.results.filter { $0.status == .changed }.count
+        #expect(changed >= 2 && questions.count == 3, "after c nothing more is asked: \(questions.count) questions, \(changed) changed")
+        // Everything in place: a second run with --step asks nothing that is already done.
+        let again = Asked()
+        options.step = StepPrompt { again.append($0); return .yes }
+        _ = Engine(factory: LocalFactory(), reporter: CollectingReporter(), options: options).run([try job(root: root)])
+        #expect(again.all.count == 2 && again.all.first?.contains("demo.conf") == true, "only the template left undone, and its handler: \(again.all)")
+    }
+}
+
+final class Asked: @unchecked Sendable {
+    private let lock = NSLock()
+    private var questions: [String] = []
+    func append(_ question: String) { lock.withLock { questions.append(question) } }
+    var count: Int { lock.withLock { questions.count } }
+    var all: [String] { lock.withLock { questions } }
+}
