@@ -13,7 +13,7 @@ struct PendingHandlers {
         path = (baselineDirectory as NSString).deletingLastPathComponent + "/pending-handlers"
     }
 
-    var query: FactQuery { FactQuery(key: "pending-handlers", command: "cat \(Shell.quote(path)) 2>/dev/null || true") }
+    var query: FactQuery { FactQuery(key: "pending-handlers", command: "cat \(Shell.quote(path)) 2>/dev/null || true", ownShell: false) }
 
     /// The handler names waiting on the host.
     func names(in facts: HostFacts) -> Set<String> {

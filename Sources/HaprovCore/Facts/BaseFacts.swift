@@ -14,7 +14,7 @@ public enum BaseFacts {
         addr show
         ${c:+route get $c}
         HAPROV_IP
-        """)
+        """, ownShell: false)
 
     /// Parses `query`'s output into variables.
     public static func variables(from output: FactOutput) -> [String: Value] {

@@ -50,7 +50,7 @@ public enum FactGatherer {
         for query in queries {
             guard let kind = query.batch?.kind else { commands.append(query); continue }
             guard let batch = batches.first(where: { $0.kind == kind }), batch.members.first?.key == query.key else { continue }
-            commands.append(FactQuery(key: batchKey(kind), command: FactBatch.command(kind, items: batch.items)))
+            commands.append(FactQuery(key: batchKey(kind), command: FactBatch.command(kind, items: batch.items), ownShell: false))
         }
         return (commands, batches)
     }
@@ -63,7 +63,7 @@ public enum FactGatherer {
         var lines = ["export LC_ALL=C"]
         for (index, query) in queries.enumerated() {
             lines.append("printf '%s\\n' '\(nonce) begin \(index)'")
-            lines.append("( \(query.command)\n) 2>/dev/null </dev/null")
+            lines.append(query.ownShell ? "( \(query.command)\n) 2>/dev/null </dev/null" : "{ \(query.command)\n} 2>/dev/null </dev/null")
             lines.append("printf '\\n%s %d\\n' '\(nonce) end' $?")
         }
         return lines.joined(separator: "\n")

@@ -9,11 +9,15 @@ public struct FactQuery: Sendable, Hashable {
     public var command: String
     /// Set when one command answers this query together with others of its kind (see `FactBatch`).
     public var batch: FactBatch?
+    /// Runs in a subshell of its own, so that an `exit` in it cannot end the queries after it.
+    /// haprov's own queries that never exit run without one: a fork less per query per host.
+    public var ownShell = true
 
-    public init(key: String, command: String, batch: FactBatch? = nil) {
+    public init(key: String, command: String, batch: FactBatch? = nil, ownShell: Bool = true) {
         self.key = key
         self.command = command
         self.batch = batch
+        self.ownShell = ownShell
     }
 }
 
@@ -28,6 +32,8 @@ public struct FactBatch: Sendable, Hashable {
         case packages
         /// `systemctl show` blocks, one per unit in the order asked, separated by a blank line.
         case units
+        /// `Facts.file`: one `stat` for every file, the small ones' content through one `base64`.
+        case files
     }
 
     public var kind: Kind
@@ -45,6 +51,19 @@ public struct FactBatch: Sendable, Hashable {
             return "dpkg-query -W -f='${Package}\\t${db:Status-Abbrev}\\t${Version}\\n' \(Shell.join(items)) 2>/dev/null; true"
         case .units:
             return "systemctl show -p LoadState,ActiveState,UnitFileState \(Shell.join(items))"
+        case .files:
+            // Lines "size|type|mode|owner|group|name" for the files that exist; big files'
+            // sha256 and symbolic links' content (stat gives the link's size, not its
+            // target's) on their own lines; then the small regular files' content, in order,
+            // as one base64 blob that `split` cuts by their sizes.
+            return """
+                stat -c '%s|%F|%a|%U|%G|%n' -- \(Shell.join(items)) 2>/dev/null | { set --; while IFS= read -r l; do echo "$l"; \
+                n=${l#*|*|*|*|*|}; z=${l%%|*}; t=${l#*|}; t=${t%%|*}; [ -f "$n" ] || continue; \
+                if [ "$t" = "symbolic link" ]; then echo "@@inline $n"; base64 -w0 -- "$n"; echo; \
+                elif [ "$z" -le \(Facts.inlineContentLimit) ]; then set -- "$@" "$n"; \
+                else echo "@@sha256 $(sha256sum -- "$n" | cut -d' ' -f1)|$n"; fi; done; \
+                echo @@content; [ $# -eq 0 ] || cat -- "$@" | base64 -w0; echo; }
+                """
         }
     }
 
@@ -65,7 +84,56 @@ public struct FactBatch: Sendable, Hashable {
         case .units:
             let blocks = output.components(separatedBy: "\n\n").map { $0.trimmingCharacters(in: .newlines) }
             return Dictionary(zip(items, blocks + Array(repeating: "", count: max(0, items.count - blocks.count))).map { ($0, $1) }) { first, _ in first }
+        case .files:
+            return splitFiles(output, items: items)
         }
+    }
+
+    /// Each file's part as `Facts.file` prints it alone: "type|mode|owner|group|size", then
+    /// "content" and its base64, or "sha256" and the hash; "absent" when stat did not see it.
+    static func splitFiles(_ output: String, items: [String]) -> [String: String] {
+        var stats: [String: String] = [:], hashes: [String: String] = [:], inline: [String: String] = [:]
+        var small: [(name: String, size: Int)] = []
+        var blob = ""
+        let lines = output.components(separatedBy: "\n")
+        var index = 0
+        while index < lines.count {
+            let line = lines[index]
+            index += 1
+            if line == "@@content" { blob = index < lines.count ? lines[index] : ""; break }
+            if line.hasPrefix("@@sha256 ") {
+                let rest = line.dropFirst(9)
+                if let bar = rest.firstIndex(of: "|") { hashes[String(rest[rest.index(after: bar)...])] = String(rest[..<bar]) }
+                continue
+            }
+            if line.hasPrefix("@@inline ") {
+                inline[String(line.dropFirst(9))] = index < lines.count ? lines[index] : ""
+                index += 1
+                continue
+            }
+            let fields = line.split(separator: "|", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
+            guard fields.count == 6, let size = Int(fields[0]) else { continue }
+            stats[fields[5]] = "\(fields[1])|\(fields[2])|\(fields[3])|\(fields[4])|\(fields[0])"
+            if fields[1].hasPrefix("regular"), hashes[fields[5]] == nil, size <= Facts.inlineContentLimit { small.append((fields[5], size)) }
+        }
+        // The content blob in the order of the stat lines; a file that changed size meanwhile
+        // makes every length wrong: then no content is given (the module sees it as unknown).
+        var contents: [String: String] = [:]
+        if let data = Data(base64Encoded: blob), data.count == small.reduce(0, { $0 + $1.size }) {
+            var offset = 0
+            for (name, size) in small {
+                contents[name] = data.subdata(in: offset..<(offset + size)).base64EncodedString()
+                offset += size
+            }
+        }
+        var result: [String: String] = [:]
+        for item in items {
+            guard let stat = stats[item] else { result[item] = "absent"; continue }
+            if let content = contents[item] ?? inline[item] { result[item] = stat + "\ncontent\n" + content }
+            else if let hash = hashes[item] { result[item] = stat + "\nsha256\n" + hash }
+            else { result[item] = stat }
+        }
+        return result
     }
 }
 
@@ -102,8 +170,8 @@ public enum Facts {
     /// Largest file whose content comes back with the facts (for diffs without another round trip).
     public static let inlineContentLimit = 262_144
 
-    /// Type, mode, owner, group, size, then base64 content (or only the sha256 for big files);
-    /// one `stat` and one `base64` on the host.
+    /// Type, mode, owner, group, size, then base64 content (or only the sha256 for big files).
+    /// Batched: the files of every task of a host cost one `stat`, one `cat` and one `base64`.
     public static func file(_ path: String) -> FactQuery {
         let p = Shell.quote(path)
         return FactQuery(key: "file:\(path)", command: """
@@ -111,7 +179,7 @@ public enum Facts {
             if [ -f \(p) ] && [ "${s##*|}" -le \(inlineContentLimit) ]; then echo content; base64 -w0 -- \(p); \
             elif [ -f \(p) ]; then echo sha256; sha256sum -- \(p) | cut -d' ' -f1; fi; \
             else echo absent; fi
-            """)
+            """, batch: FactBatch(.files, items: [path]))
     }
 
     /// Runs `command` and records only whether it succeeded (guards like `unless`).

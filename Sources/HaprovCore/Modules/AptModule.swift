@@ -52,7 +52,7 @@ public struct AptModule: Module {
         stat -c '%Y %n' -- \(stamp) /etc/apt/sources.list /etc/apt/sources.list.d/* /etc/apt/keyrings/* 2>/dev/null \
         | { u=0; n=0; while read -r t f; do if [ "$f" = \(stamp) ]; then u=$t; elif [ "$t" -gt "$n" ]; then n=$t; fi; done; \
         echo "$(date +%s) $u $n"; }
-        """)
+        """, ownShell: false)
 
     public var facts: [FactQuery] {
         var queries = [Self.cacheQuery]

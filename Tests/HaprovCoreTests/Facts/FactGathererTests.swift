@@ -71,3 +71,35 @@ extension FactBatchTests {
         if let newest { #expect((numbers.last ?? 0) >= newest, "\(text)") }
     }
 }
+
+extension FactBatchTests {
+    /// Files batched into one stat and one base64, run for real here: every kind of file reads
+    /// exactly as its own query alone would have read it.
+    @Test func fileQueriesShareOneStatAndReadWhatTheyWouldAlone() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "global\n  daemon\n".write(toFile: folder + "/haproxy.cfg", atomically: true, encoding: .utf8)
+        try "".write(toFile: folder + "/empty", atomically: true, encoding: .utf8)
+        try Data(repeating: 0x41, count: Facts.inlineContentLimit + 10).write(to: URL(fileURLWithPath: folder + "/big"))
+        try Data([0, 1, 2, 255, 10, 13]).write(to: URL(fileURLWithPath: folder + "/odd name|with bar"))
+        try FileManager.default.createDirectory(atPath: folder + "/dir", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: folder + "/link", withDestinationPath: folder + "/haproxy.cfg")
+        try FileManager.default.createSymbolicLink(atPath: folder + "/dangling", withDestinationPath: folder + "/nowhere")
+        let paths = ["haproxy.cfg", "empty", "big", "odd name|with bar", "dir", "link", "dangling", "absent"].map { folder + "/" + $0 }
+        let queries = paths.map(Facts.file)
+        let merged = FactGatherer.merged(queries)
+        #expect(merged.commands.count == 1 && merged.commands[0].key == "batch:files")
+        let transport = LocalTransport(hostName: "here")
+        let together = try FactGatherer.gather(queries, on: transport)
+        for query in queries where query.key != "file:\(folder)/empty" {
+            let alone = try FactGatherer.gather([FactQuery(key: query.key, command: query.command)], on: transport)
+            #expect(together.outputs[query.key]?.text == alone.outputs[query.key]?.text, "\(query.key)")
+        }
+        #expect(try RemoteFile(parsing: together.output(Facts.file(folder + "/haproxy.cfg"))).content == Data("global\n  daemon\n".utf8))
+        #expect(try RemoteFile(parsing: together.output(Facts.file(folder + "/odd name|with bar"))).content == Data([0, 1, 2, 255, 10, 13]))
+        // An empty file reads as empty content (alone, its empty base64 line was lost and the
+        // content read as unknown).
+        #expect(try RemoteFile(parsing: together.output(Facts.file(folder + "/empty"))).content == Data())
+        #expect(try RemoteFile(parsing: together.output(Facts.file(folder + "/absent"))).kind == .absent)
+    }
+}
