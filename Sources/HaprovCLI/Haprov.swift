@@ -32,6 +32,8 @@ public struct Haprov: ParsableCommand {
     }
 
     static func masked(_ error: any Error) -> any Error {
+        // ArgumentParser's own errors (help, usage, exit codes) go through untouched.
+        if String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") { return error }
         switch error {
         case is ExitCode, is CleanExit: return error
         case let validation as ValidationError: return ValidationError(SecretMasking.mask(validation.message))

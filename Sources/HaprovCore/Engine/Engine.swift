@@ -131,7 +131,7 @@ public struct Engine: Sendable {
     /// each host reported in its one round trip. Only when every balancer was selected: with a
     /// limit the answer would be partial.
     static func vipOwnership(_ jobs: [HostJob], hostFacts: [String: [String: Value]]) -> VIPOwnership? {
-        guard let topology = try? SmokeTopology.from(jobs: jobs), topology.vip != nil else { return nil }
+        guard let topology = try? SmokeTopology.from(jobs: jobs, probes: false), topology.vip != nil else { return nil }
         let addresses = hostFacts.mapValues { facts -> [String] in
             guard case .list(let items)? = facts["ansible_all_ipv4_addresses"] else { return [] }
             return items.compactMap { if case .string(let address) = $0 { address } else { nil } }
@@ -183,7 +183,7 @@ public struct Engine: Sendable {
         // Which hosts serve now: their roles' health probes, asked only when something will change
         // or an earlier run left traffic away (a no-change run keeps its single round trip).
         let serving: Set<String> = (changing.isEmpty && !leftovers) || options.rollout.allAtOnce ? [] : Set(Parallel.map(names) { name -> String? in
-            let probes = (shape.probes[name] ?? []).map(Self.probeQuery)
+            let probes = (shape.probes[name] ?? []).enumerated().map(Self.probeQuery)
             guard !probes.isEmpty else { return name }
             guard let host = ready[name], let facts = try? FactGatherer.gather(probes, on: host.transport) else { return nil }
             return probes.allSatisfy { facts.outputs[$0.key]?.exitStatus == 0 } ? name : nil
@@ -243,7 +243,8 @@ public struct Engine: Sendable {
         return queries
     }
 
-    static func probeQuery(_ probe: StackShape.Probe) -> FactQuery {
-        FactQuery(key: "health:\(probe.name)", command: probe.command)
+    /// Keyed by position too: two roles' gates of the same name on one host both run.
+    static func probeQuery(_ index: Int, _ probe: StackShape.Probe) -> FactQuery {
+        FactQuery(key: "health:\(index):\(probe.name)", command: probe.command)
     }
 }

@@ -14,6 +14,7 @@ public enum BaseFacts {
         addr show
         ${c:+route get $c}
         HAPROV_IP
+        unset h c
         """, ownShell: false)
 
     /// Parses `query`'s output into variables.
@@ -31,7 +32,9 @@ public enum BaseFacts {
             if let ipClient {
                 if line.hasPrefix("default ") { if route.isEmpty { route = line }; continue }
                 if line.first?.isNumber == true, line.split(separator: " ").first?.hasSuffix(":") == true { line = "@addr=" + line }
-                else if !ipClient.isEmpty, line.hasPrefix(ipClient + " ") { line = "@client=\(ipClient) " + line }
+                else if !ipClient.isEmpty, line.hasPrefix(ipClient + " ") || line.hasPrefix("local \(ipClient) ") {
+                    line = "@client=\(ipClient) " + (line.hasPrefix("local ") ? String(line.dropFirst(6)) : line)
+                }
                 else { continue }
             }
             if line.hasPrefix("@hostname=") { hostname = String(line.dropFirst(10)); continue }

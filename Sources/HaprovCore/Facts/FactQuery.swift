@@ -32,7 +32,7 @@ public struct FactBatch: Sendable, Hashable {
         case packages
         /// `systemctl show` blocks, one per unit in the order asked, separated by a blank line.
         case units
-        /// `Facts.file`: one `stat` for every file, the small ones' content through one `base64`.
+        /// `Facts.file`: one `stat` for every file, then each small file's content.
         case files
     }
 
@@ -52,17 +52,15 @@ public struct FactBatch: Sendable, Hashable {
         case .units:
             return "systemctl show -p LoadState,ActiveState,UnitFileState \(Shell.join(items))"
         case .files:
-            // Lines "size|type|mode|owner|group|name" for the files that exist; big files'
-            // sha256 and symbolic links' content (stat gives the link's size, not its
-            // target's) on their own lines; then the small regular files' content, in order,
-            // as one base64 blob that `split` cuts by their sizes.
+            // Lines "size|type|mode|owner|group|name" for the files that exist, each regular
+            // file (or link to one) followed by its content in base64 when stat's size is
+            // small, else its sha256, as `Facts.file` decides alone. printf, not echo: dash's
+            // echo would expand backslashes in a name.
             return """
-                stat -c '%s|%F|%a|%U|%G|%n' -- \(Shell.join(items)) 2>/dev/null | { set --; while IFS= read -r l; do echo "$l"; \
-                n=${l#*|*|*|*|*|}; z=${l%%|*}; t=${l#*|}; t=${t%%|*}; [ -f "$n" ] || continue; \
-                if [ "$t" = "symbolic link" ]; then echo "@@inline $n"; base64 -w0 -- "$n"; echo; \
-                elif [ "$z" -le \(Facts.inlineContentLimit) ]; then set -- "$@" "$n"; \
-                else echo "@@sha256 $(sha256sum -- "$n" | cut -d' ' -f1)|$n"; fi; done; \
-                echo @@content; [ $# -eq 0 ] || cat -- "$@" | base64 -w0; echo; }
+                stat -c '%s|%F|%a|%U|%G|%n' -- \(Shell.join(items)) 2>/dev/null | while IFS= read -r l; do printf '%s\\n' "$l"; \
+                n=${l#*|*|*|*|*|}; z=${l%%|*}; [ -f "$n" ] || continue; \
+                if [ "$z" -le \(Facts.inlineContentLimit) ]; then printf '@@content\\n'; base64 -w0 -- "$n" 2>/dev/null; printf '\\n'; \
+                else printf '@@sha256\\n%s\\n' "$(sha256sum -- "$n" | cut -d' ' -f1)"; fi; done
                 """
         }
     }
@@ -92,48 +90,23 @@ public struct FactBatch: Sendable, Hashable {
     /// Each file's part as `Facts.file` prints it alone: "type|mode|owner|group|size", then
     /// "content" and its base64, or "sha256" and the hash; "absent" when stat did not see it.
     static func splitFiles(_ output: String, items: [String]) -> [String: String] {
-        var stats: [String: String] = [:], hashes: [String: String] = [:], inline: [String: String] = [:]
-        var small: [(name: String, size: Int)] = []
-        var blob = ""
-        let lines = output.components(separatedBy: "\n")
-        var index = 0
-        while index < lines.count {
-            let line = lines[index]
-            index += 1
-            if line == "@@content" { blob = index < lines.count ? lines[index] : ""; break }
-            if line.hasPrefix("@@sha256 ") {
-                let rest = line.dropFirst(9)
-                if let bar = rest.firstIndex(of: "|") { hashes[String(rest[rest.index(after: bar)...])] = String(rest[..<bar]) }
+        var parts: [String: String] = [:]
+        var current: String?
+        var pending: String?
+        for line in output.components(separatedBy: "\n") {
+            if let marker = pending, let name = current {
+                parts[name, default: ""] += "\n\(marker)\n\(line)"
+                pending = nil
                 continue
             }
-            if line.hasPrefix("@@inline ") {
-                inline[String(line.dropFirst(9))] = index < lines.count ? lines[index] : ""
-                index += 1
-                continue
-            }
+            if line == "@@content" { pending = "content"; continue }
+            if line == "@@sha256" { pending = "sha256"; continue }
             let fields = line.split(separator: "|", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
-            guard fields.count == 6, let size = Int(fields[0]) else { continue }
-            stats[fields[5]] = "\(fields[1])|\(fields[2])|\(fields[3])|\(fields[4])|\(fields[0])"
-            if fields[1].hasPrefix("regular"), hashes[fields[5]] == nil, size <= Facts.inlineContentLimit { small.append((fields[5], size)) }
+            guard fields.count == 6, Int(fields[0]) != nil else { continue }
+            current = fields[5]
+            parts[fields[5]] = "\(fields[1])|\(fields[2])|\(fields[3])|\(fields[4])|\(fields[0])"
         }
-        // The content blob in the order of the stat lines; a file that changed size meanwhile
-        // makes every length wrong: then no content is given (the module sees it as unknown).
-        var contents: [String: String] = [:]
-        if let data = Data(base64Encoded: blob), data.count == small.reduce(0, { $0 + $1.size }) {
-            var offset = 0
-            for (name, size) in small {
-                contents[name] = data.subdata(in: offset..<(offset + size)).base64EncodedString()
-                offset += size
-            }
-        }
-        var result: [String: String] = [:]
-        for item in items {
-            guard let stat = stats[item] else { result[item] = "absent"; continue }
-            if let content = contents[item] ?? inline[item] { result[item] = stat + "\ncontent\n" + content }
-            else if let hash = hashes[item] { result[item] = stat + "\nsha256\n" + hash }
-            else { result[item] = stat }
-        }
-        return result
+        return Dictionary(items.map { ($0, parts[$0] ?? "absent") }) { first, _ in first }
     }
 }
 
@@ -222,8 +195,9 @@ public struct RemoteFile: Sendable, Equatable {
         owner = fields[2]
         group = fields[3]
         size = Int(fields[4]) ?? 0
-        if lines.count >= 3, lines[1] == "content" {
-            guard let data = Data(base64Encoded: lines[2]) else { throw FactError(message: "bad base64 content") }
+        if lines.count >= 2, lines[1] == "content" {
+            // An empty file's base64 is an empty line, which may be cut off the end.
+            guard let data = Data(base64Encoded: lines.count >= 3 ? lines[2] : "") else { throw FactError(message: "bad base64 content") }
             content = data
             sha256 = SHA256.hex(data)
         } else if lines.count >= 3, lines[1] == "sha256" {

@@ -37,8 +37,10 @@ public struct AptModule: Module {
 
     var packageQuery: FactQuery {
         let items = packages.map { Self.parts($0).query }
+        // dpkg prints bare names: a package asked with its architecture (libc6:i386) is asked
+        // alone, or another task's libc6 line would read as its own.
         return FactQuery(key: "dpkg:\(packages.joined(separator: ","))", command: FactBatch.command(.packages, items: items),
-                         batch: FactBatch(.packages, items: items))
+                         batch: items.contains { $0.contains(":") } ? nil : FactBatch(.packages, items: items))
     }
 
     var candidateQuery: FactQuery {

@@ -21,7 +21,9 @@ public struct ServiceModule: Module {
     }
 
     var query: FactQuery {
-        FactQuery(key: "unit:\(unit)", command: FactBatch.command(.units, items: [unit]), batch: FactBatch(.units, items: [unit]))
+        // systemctl answers a glob with any number of blocks, after the plain names: asked alone.
+        FactQuery(key: "unit:\(unit)", command: FactBatch.command(.units, items: [unit]),
+                  batch: unit.contains { "*?[".contains($0) } ? nil : FactBatch(.units, items: [unit]))
     }
 
     public var facts: [FactQuery] { [query] }

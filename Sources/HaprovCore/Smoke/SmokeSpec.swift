@@ -107,8 +107,8 @@ public struct SmokeSpec: Sendable, Equatable {
                 }
                 let action: Probe.Action
                 switch (f["command"], f["http"]) {
-                case (let command?, nil): action = .command(command)
-                case (nil, let url?): action = .http(url)
+                case (let command?, nil) where !command.trimmingCharacters(in: .whitespaces).isEmpty: action = .command(command)
+                case (nil, let url?) where !url.trimmingCharacters(in: .whitespaces).isEmpty: action = .http(url)
                 default:
                     problems.append(LoadProblem(location: document.location(item), message: "probe \(name) needs either command or http",
                                                 fix: "command: a shell command that exits 0, or http: a URL asked with curl"))

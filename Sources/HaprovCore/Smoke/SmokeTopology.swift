@@ -42,18 +42,20 @@ public struct SmokeTopology: Sendable {
     public static let clientVariable = "haprov_smoke_client"
 
     /// The stack of these jobs as their inventory describes it (role defaults under host variables).
-    public static func from(jobs: [HostJob]) throws -> SmokeTopology {
+    /// Without `probes`, the roles' probes are left out (what check needs for the VIP: a probe
+    /// run from a host outside --limit must not hide it).
+    public static func from(jobs: [HostJob], probes: Bool = true) throws -> SmokeTopology {
         let renderer = TemplateRenderer()
         var variables: [String: [String: Value]] = [:]
         for job in jobs { variables[job.name] = job.resolvedVariables(renderer) }
         return try from(hosts: jobs.map(\.name), roles: Dictionary(uniqueKeysWithValues: jobs.map { ($0.name, $0.roles) }),
-                        variables: variables, renderer: renderer)
+                        variables: variables, renderer: renderer, probes: probes)
     }
 
     /// Builds the topology from what the hosts' roles declare (`meta/smoke.yml`, and the VIP of
     /// `meta/rollout.yml`), rendered with each host's variables (role defaults under host variables).
     public static func from(hosts: [String], roles: [String: [Role]], variables: [String: [String: Value]],
-                            renderer: TemplateRenderer = TemplateRenderer()) throws -> SmokeTopology {
+                            renderer: TemplateRenderer = TemplateRenderer(), probes: Bool = true) throws -> SmokeTopology {
         func scope(_ host: String) -> [String: Value] {
             var vars = variables[host] ?? [:]
             if vars["ansible_host"] == nil { vars["ansible_host"] = .string(host) }
@@ -117,7 +119,7 @@ public struct SmokeTopology: Sendable {
             statsURL: stats?.0,
             statsUser: stats?.1,
             statsPassword: stats?.2,
-            probes: try RoleProbe.declared(hosts: hosts, roles: roles, variables: variables, renderer: renderer))
+            probes: probes ? try RoleProbe.declared(hosts: hosts, roles: roles, variables: variables, renderer: renderer) : [])
     }
 }
 

@@ -97,9 +97,36 @@ extension FactBatchTests {
         }
         #expect(try RemoteFile(parsing: together.output(Facts.file(folder + "/haproxy.cfg"))).content == Data("global\n  daemon\n".utf8))
         #expect(try RemoteFile(parsing: together.output(Facts.file(folder + "/odd name|with bar"))).content == Data([0, 1, 2, 255, 10, 13]))
-        // An empty file reads as empty content (alone, its empty base64 line was lost and the
-        // content read as unknown).
+        // An empty file reads as empty content, batched or alone (alone its empty base64 line
+        // is cut off the end of the output).
         #expect(try RemoteFile(parsing: together.output(Facts.file(folder + "/empty"))).content == Data())
+        let emptyAlone = try FactGatherer.gather([FactQuery(key: "alone", command: Facts.file(folder + "/empty").command)], on: transport)
+        #expect(try RemoteFile(parsing: emptyAlone.output(FactQuery(key: "alone", command: ""))).content == Data())
+        // A name with a backslash (dash's echo would expand it) and a /proc file whose stat size is 0.
+        try "x".write(toFile: folder + "/back\\tslash", atomically: true, encoding: .utf8)
+        let more = [folder + "/back\\tslash", "/proc/sys/kernel/hostname"].map(Facts.file)
+        let read = try FactGatherer.gather(more + queries, on: transport)
+        #expect(try RemoteFile(parsing: read.output(more[0])).content == Data("x".utf8))
+        let hostname = try String(contentsOfFile: "/proc/sys/kernel/hostname", encoding: .utf8)
+        #expect(try RemoteFile(parsing: read.output(more[1])).content == Data(hostname.utf8))
+        #expect(try RemoteFile(parsing: read.output(Facts.file(folder + "/haproxy.cfg"))).content == Data("global\n  daemon\n".utf8))
         #expect(try RemoteFile(parsing: together.output(Facts.file(folder + "/absent"))).kind == .absent)
+    }
+}
+
+extension FactBatchTests {
+    /// What a batch cannot answer item by item is asked alone: a package with its architecture
+    /// (dpkg prints bare names), a unit glob (systemctl answers it with any number of blocks).
+    @Test func itemsABatchCannotTellApartAreAskedAlone() throws {
+        func apt(_ name: String) throws -> AptModule {
+            try AptModule(args: ModuleArgs(module: "apt", values: ["name": .string(name)]), context: TaskContext(hostName: "web1"))
+        }
+        #expect(try apt("libc6:i386").packageQuery.batch == nil)
+        #expect(try apt("haproxy").packageQuery.batch?.items == ["haproxy"])
+        func service(_ name: String) throws -> ServiceModule {
+            try ServiceModule(args: ModuleArgs(module: "service", values: ["name": .string(name), "state": .string("started")]), context: TaskContext(hostName: "web1"))
+        }
+        #expect(try service("getty@*").query.batch == nil)
+        #expect(try service("haproxy").query.batch?.items == ["haproxy"])
     }
 }
