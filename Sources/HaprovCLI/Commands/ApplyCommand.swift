@@ -34,7 +34,7 @@ struct ApplyCommand: ParsableCommand {
     func run() throws {
         if listing.any {
             let project = try inventory.project(rolesPath: engineOptions.rolesPath, extraVariables: try engineOptions.extraVariables(), connecting: false)
-            try listing.run(inventory: project.inventory, jobs: project.jobs, options: engineOptions)
+            try listing.run(project, options: engineOptions)
             return
         }
         let smoke = !check && !noTest && inventory.limit == nil

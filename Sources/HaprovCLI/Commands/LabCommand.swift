@@ -36,8 +36,7 @@ struct LabCommand: ParsableCommand {
         @OptionGroup var options: LabOptions
         func run() throws {
             let lab = try options.lab()
-            var statuses: [Lab.HostStatus] = []
-            statuses = try lab.status()
+            let statuses = try lab.status()
             let palette = Palette(output: StandardOutput.out)
             for s in statuses {
                 let state = s.running ? (s.ssh ? palette.green("running, ssh ok") : palette.yellow("running, ssh not answering")) : palette.red("stopped")

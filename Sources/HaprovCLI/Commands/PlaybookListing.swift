@@ -20,11 +20,8 @@ struct PlaybookListing: ParsableArguments {
     var any: Bool { listHosts || listTasks || listTags || syntaxCheck }
 
     /// Prints what was asked; the project's problems have been thrown by Project.load already.
-    func run(inventory: Inventory, jobs: [HostJob], options: EngineRunOptions) throws {
-        let playbook: Playbook
-        do { playbook = try Playbook(inventory.groupVariables("all")[Playbook.variable], source: inventory.path) } catch {
-            throw ValidationError("\(error)")
-        }
+    func run(_ project: Project, options: EngineRunOptions) throws {
+        let (inventory, jobs, playbook) = (project.inventory, project.jobs, project.playbook)
         let selected = Set(jobs.map(\.name))
         let roles = Dictionary(jobs.flatMap(\.roles).map { ($0.name, $0) }) { first, _ in first }
         let engine = options.engineOptions(check: true, forks: nil, topLevelTemplates: nil)

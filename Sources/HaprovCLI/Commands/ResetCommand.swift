@@ -19,10 +19,10 @@ struct ResetCommand: ParsableCommand {
         let (loaded, hosts) = try inventory.load()
         // The roles' argument specs hold for reset too, where the inventory names plays and its
         // roles are found: a wrong value is said before any host is reached.
-        if loaded.groupVariables("all")[Playbook.variable] != nil, ProjectPaths.find("Roles", inventory: loaded.path, explicit: nil) != nil {
-            _ = try inventory.project(rolesPath: nil)
-        }
-        let specs = try loaded.connectionSpecs(hosts: hosts, defaults: inventory.connectionDefaults)
+        // The project's jobs carry the same connection specs, so they are built once either way.
+        let specs = loaded.groupVariables("all")[Playbook.variable] != nil && ProjectPaths.find("Roles", inventory: loaded.path, explicit: nil) != nil
+            ? try inventory.project(rolesPath: nil).jobs.map(\.connection)
+            : try loaded.connectionSpecs(hosts: hosts, defaults: inventory.connectionDefaults)
         let factory = SSHTransportFactory()
         let script = Baseline.resetScript(dryRun: check)
         let results = Parallel.map(specs, width: inventory.forks) { spec -> (String, Result<CommandResult, Error>) in

@@ -10,7 +10,7 @@ enum SmokeSession {
     /// `open`: sessions the run that came before left open (apply's), reused instead of new ones.
     static func run(jobs: [HostJob], inventoryPath: String, report: ReportOptions, open: [String: any Transport] = [:],
                     json: Bool = false, output: TextOutput = StandardOutput.out) throws -> Bool {
-        let topology = try self.topology(jobs)
+        let topology = try SmokeTopology.from(jobs: jobs)
         return runTests(topology, jobs: jobs, pool: pool(jobs, open: open), inventoryPath: inventoryPath, report: report, json: json, output: output)
     }
 
@@ -18,8 +18,6 @@ enum SmokeSession {
         TransportPool(factory: SSHTransportFactory(), specs: Dictionary(uniqueKeysWithValues: jobs.map { ($0.name, $0.connection) }), open: open)
     }
 
-    /// The stack as the inventory describes it, with role defaults under host variables.
-    static func topology(_ jobs: [HostJob]) throws -> SmokeTopology { try SmokeTopology.from(jobs: jobs) }
 
     static func runTests(_ topology: SmokeTopology, jobs: [HostJob], pool: TransportPool, inventoryPath: String, report: ReportOptions,
                          json: Bool = false, output: TextOutput) -> Bool {

@@ -84,8 +84,7 @@ struct EngineRunOptions: ParsableArguments {
             options.startAtTask = startAtTask
         }
         do {
-            let playbook = try Playbook(loaded.groupVariables("all")[Playbook.variable], source: loaded.path)
-            (options.rollout.limits, options.rollout.maxFailPercentage) = try playbook.rollout { try loaded.select(limit: $0) }
+            (options.rollout.limits, options.rollout.maxFailPercentage) = try project.playbook.rollout { try loaded.select(limit: $0) }
         } catch {
             throw ValidationError("\(error)")
         }

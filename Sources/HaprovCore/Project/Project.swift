@@ -6,6 +6,8 @@ import Foundation
 /// place, as one `LoadError`; the CLI only prints it.
 public struct Project {
     public var inventory: Inventory
+    /// The inventory's plays (`haprov_plays`), parsed once for the run.
+    public var playbook: Playbook
     /// The selected hosts, in inventory order.
     public var hosts: [String]
     public var jobs: [HostJob]
@@ -67,7 +69,7 @@ public struct Project {
         var problems = ArgumentSpecs.validate(unconnected) { host in
             inventory.variableLocations(for: host).merging(Dictionary(uniqueKeysWithValues: request.extraVariables.keys.map { ($0, "-e \($0)") })) { _, e in e }
         }
-        var project = Project(inventory: inventory, hosts: hosts, jobs: unconnected, context: [], rolesPath: roles,
+        var project = Project(inventory: inventory, playbook: playbook, hosts: hosts, jobs: unconnected, context: [], rolesPath: roles,
                               templatesPath: ProjectPaths.find("Templates", inventory: inventory.path, explicit: nil))
         if request.connecting {
             do { project.jobs = try inventory.connectionSpecs(hosts: hosts, defaults: request.connection).map(job) } catch let error as LoadError {

@@ -65,8 +65,7 @@ public struct RoleProbe: Sendable, Equatable {
                     }
                     var runsOn = host
                     if let from = try probe.from.map(render) {
-                        guard let found = hosts.first(where: { $0 == from })
-                                ?? hosts.first(where: { variables[$0]?["group_names"]?.stringList.contains(from) == true }) else {
+                        guard let found = SmokeTopology.host(named: from, among: hosts, variables: variables) else {
                             throw SmokeError("\(place): from: \(from) is no host or group among the selected hosts (fix: name a host or group of the inventory)")
                         }
                         runsOn = found

@@ -41,6 +41,11 @@ public struct SmokeTopology: Sendable {
     /// The inventory variable naming the host or group requests are sent from.
     public static let clientVariable = "haprov_smoke_client"
 
+    /// The host `name` names among `hosts`: that host, or the first host of that group.
+    static func host(named name: String, among hosts: [String], variables: [String: [String: Value]]) -> String? {
+        hosts.first { $0 == name } ?? hosts.first { variables[$0]?["group_names"]?.stringList.contains(name) == true }
+    }
+
     /// The stack of these jobs as their inventory describes it (role defaults under host variables).
     /// Without `probes`, the roles' probes are left out (what check needs for the VIP: a probe
     /// run from a host outside --limit must not hide it).
@@ -95,7 +100,7 @@ public struct SmokeTopology: Sendable {
         let master = vip == nil ? nil : fronts.map(\.0).max { (priority($0), $1) < (priority($1), $0) }
         // Requests come from the inventory's client host or group, else from the first front host.
         let clientPattern = scope(firstFront)[clientVariable]?.plainString ?? "clients"
-        let client = hosts.first { $0 == clientPattern } ?? hosts.first { variables[$0]?["group_names"]?.stringList.contains(clientPattern) == true } ?? firstFront
+        let client = host(named: clientPattern, among: hosts, variables: variables) ?? firstFront
         let stats = try front.statsURL.flatMap { url -> (String, String?, String?)? in
             guard try front.statsWhen.map({ try holds(firstFront, $0, frontRole) }) ?? true else { return nil }
             return (try render(firstFront, url, frontRole, "stats url"),

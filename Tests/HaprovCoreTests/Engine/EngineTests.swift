@@ -10,11 +10,13 @@ import Testing
         return HostJob(name: "lb1", connection: ConnectionSpec(name: "lb1", address: "127.0.0.1"), roles: [role], variables: variables)
     }
 
-    func run(_ job: HostJob, check: Bool = false) -> (RunSummary, [TaskResult]) {
+    /// One run of `job` with the baseline under its root; `adjust` sets the other options.
+    func run(_ job: HostJob, check: Bool = false, adjust: (inout EngineOptions) -> Void = { _ in }) -> (RunSummary, [TaskResult]) {
         let reporter = CollectingReporter()
         var options = EngineOptions()
         options.check = check
         options.baselineDirectory = (job.variables["root"]?.plainString ?? "/tmp") + "/baseline"
+        adjust(&options)
         let summary = Engine(factory: LocalFactory(), reporter: reporter, options: options).run([job])
         return (summary, reporter.results)
     }
@@ -44,13 +46,9 @@ import Testing
     @Test func startAtTaskLeavesOutTheTasksBefore() throws {
         let root = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let reporter = CollectingReporter()
-        var options = EngineOptions()
-        options.baselineDirectory = root + "/baseline"
-        options.startAtTask = "marker files"
-        let summary = Engine(factory: LocalFactory(), reporter: reporter, options: options).run([try job(root: root)])
+        let (summary, results) = run(try job(root: root)) { $0.startAtTask = "marker files" }
         #expect(summary.succeeded)
-        let names = Set(reporter.results.filter { !$0.isHandler }.map(\.task).map { $0.components(separatedBy: " (").first ?? $0 })
+        let names = Set(results.filter { !$0.isHandler }.map(\.task).map { $0.components(separatedBy: " (").first ?? $0 })
         #expect(names == ["marker files", "only when asked"], "\(names)")
         #expect(!FileManager.default.fileExists(atPath: root + "/etc/demo/demo.conf"), "demo.conf comes before the start")
     }
@@ -170,28 +168,25 @@ extension EngineTests {
         let root = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let asked = Asked()
-        var options = EngineOptions()
-        options.baselineDirectory = root + "/baseline"
         // n for the template, y for the first question, c from the third on.
-        options.step = StepPrompt { question in
-            asked.append(question)
-            if question.contains("demo.conf") { return .no }
-            return asked.count >= 3 ? .continueAll : .yes
+        let (summary, results) = run(try job(root: root)) { options in
+            options.step = StepPrompt { question in
+                asked.append(question)
+                if question.contains("demo.conf") { return .no }
+                return asked.count >= 3 ? .continueAll : .yes
+            }
         }
-        let reporter = CollectingReporter()
-        let summary = Engine(factory: LocalFactory(), reporter: reporter, options: options).run([try job(root: root)])
         #expect(summary.succeeded)
         let questions = asked.all
         #expect(questions.first?.hasPrefix("lb1: demo | ") == true && questions.allSatisfy { $0.hasSuffix("Perform it? (y)es/(n)o/(c)ontinue: ") }, "\(questions)")
         #expect(questions.contains { $0.contains("would ") }, "\(questions)")
-        let skipped = reporter.results.filter { $0.message == "not performed (--step)" }
-        #expect(skipped.count == 1 && !FileManager.default.fileExists(atPath: root + "/etc/demo/demo.conf"), "\(reporter.results.map { "\($0.task) \($0.status)" })")
-        let changed = reporter.results.filter { $0.status == .changed }.count
+        let skipped = results.filter { $0.message == "not performed (--step)" }
+        #expect(skipped.count == 1 && !FileManager.default.fileExists(atPath: root + "/etc/demo/demo.conf"), "\(results.map { "\($0.task) \($0.status)" })")
+        let changed = results.filter { $0.status == .changed }.count
         #expect(changed >= 2 && questions.count == 3, "after c nothing more is asked: \(questions.count) questions, \(changed) changed")
         // Everything in place: a second run with --step asks nothing that is already done.
         let again = Asked()
-        options.step = StepPrompt { again.append($0); return .yes }
-        _ = Engine(factory: LocalFactory(), reporter: CollectingReporter(), options: options).run([try job(root: root)])
+        _ = run(try job(root: root)) { $0.step = StepPrompt { again.append($0); return .yes } }
         #expect(again.all.count == 2 && again.all.first?.contains("demo.conf") == true, "only the template left undone, and its handler: \(again.all)")
     }
 }
