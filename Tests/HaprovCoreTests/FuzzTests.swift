@@ -3,7 +3,7 @@ import Testing
 @testable import HaprovCore
 
 /// A bounded, seeded fuzz run of the loaders and the template renderer: valid inputs mutated
-/// byte by byte (flips, deletions, YAML and Stencil punctuation inserted, lines swapped). No
+/// byte by byte (flips, deletions, YAML and Jinja punctuation inserted, lines swapped). No
 /// input may crash or hang haprov, and every input refused is refused with its place.
 @Suite struct FuzzTests {
     /// A small deterministic generator (SplitMix64), so a failure can be replayed from its seed.

@@ -20,7 +20,11 @@ public struct AssertModule: Module {
 
     public func plan(_ facts: HostFacts) throws -> Plan {
         for condition in conditions {
-            let holds = try context.renderer.evaluate(condition: condition, name: "assert", variables: context.variables)
+            let holds: Bool
+            do { holds = try context.renderer.evaluate(condition: condition, name: "assert", variables: context.variables) } catch let error as TemplateError {
+                // The role's own message says what to set; the error says what is missing.
+                throw ModuleError(message: message.map { "\($0) (failed: \(condition): \(error.message))" } ?? "\(condition): \(error.message)")
+            }
             if !holds {
                 throw ModuleError(message: message.map { "\($0) (failed: \(condition))" } ?? "assertion failed: \(condition)")
             }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// `template`: renders a Stencil template locally and installs it like `copy`.
+/// `template`: renders a Jinja template (Ansible's dialect) locally and installs it like `copy`.
 ///
 /// Arguments: src, dest, mode, owner, group, validate (`%s` = temporary file), backup (yes).
 public struct TemplateModule: Module {

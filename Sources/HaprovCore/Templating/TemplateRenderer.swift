@@ -1,24 +1,18 @@
 import Foundation
-import Stencil
 
-/// Renders Stencil templates (Jinja-like: `{{ var }}`, `{% for %}`, `{% if %}`, filters with
-/// `|name:arg`) against a host's variables, strictly: an undefined variable is an error naming
-/// the template, the line and the variable, as Ansible does, instead of an empty string.
+/// Renders templates in Ansible's Jinja dialect (`{{ x | default('y') }}`, `{% for %}`,
+/// `{% if x is defined %}`, `loop.index`, `hostvars[h].ansible_host`) against a host's
+/// variables, as Ansible's template module does: an undefined variable is an error naming the
+/// template, the line and the variable instead of an empty string, and what haprov does not
+/// support is refused with the spelling it supports (Templating/Jinja).
 public struct TemplateRenderer: Sendable {
     public init() {}
 
     /// Renders `source`; `name` is the template's path or the task it comes from, for errors.
     public func render(_ source: String, name: String, variables: [String: Value]) throws -> String {
-        let environment = Self.shared
-        let template = environment.templateClass.init(templateString: source, environment: environment, name: name)
-        try StrictVariables.check(template.tokens, variables: variables, name: name)
-        do {
-            return try template.render(variables.mapValues(\.stencilValue))
-        } catch let error as TemplateSyntaxError {
-            let line = error.token?.sourceMap.location.lineNumber
-            throw TemplateError(template: name, line: line.map { Int($0) }, message: error.reason)
-        } catch {
-            throw TemplateError(template: name, line: nil, message: "\(error)")
+        try placed(name) {
+            var renderer = JinjaRenderer(variables: variables)
+            return try renderer.render(try JinjaParser.parse(source))
         }
     }
 
@@ -26,8 +20,10 @@ public struct TemplateRenderer: Sendable {
     public func renderValue(_ value: Value, name: String, variables: [String: Value]) throws -> Value {
         switch value {
         case .string(let s) where s.contains("{{") || s.contains("{%"):
-            // "{{ name }}" alone keeps the variable's type (a list stays a list), as in Ansible.
-            if let whole = Self.wholeVariable(s), let found = Self.lookup(whole, in: variables) { return found }
+            // "{{ expression }}" alone keeps the value's type (a list stays a list), as in Ansible.
+            if let whole = Self.wholeExpression(s) {
+                return try placed(name) { try JinjaRenderer(variables: variables).value(try JinjaParser.expression(whole, line: 1)) }
+            }
             return .string(try render(s, name: name, variables: variables))
         case .list(let items):
             return .list(try items.map { try renderValue($0, name: name, variables: variables) })
@@ -38,33 +34,19 @@ public struct TemplateRenderer: Sendable {
         }
     }
 
-    static func wholeVariable(_ text: String) -> String? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard trimmed.hasPrefix("{{"), trimmed.hasSuffix("}}") else { return nil }
-        let inner = trimmed.dropFirst(2).dropLast(2).trimmingCharacters(in: .whitespaces)
-        guard !inner.isEmpty, inner.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }) else { return nil }
-        return inner
-    }
-
-    /// Looks up a dotted path (`a.b.0`) in the variables.
-    static func lookup(_ path: String, in variables: [String: Value]) -> Value? {
-        let parts = path.split(separator: ".").map(String.init)
-        guard let first = parts.first, var current = variables[first] else { return nil }
-        for part in parts.dropFirst() {
-            switch current {
-            case .map(let entries): guard let next = entries[part] else { return nil }; current = next
-            case .list(let items): guard let i = Int(part), items.indices.contains(i) else { return nil }; current = items[i]
-            default: return nil
-            }
-        }
-        // Strings go through the normal renderer so that nested templates still render.
-        if case .string = current { return nil }
-        return current
+    /// The expression of a value that is one `{{ ... }}` and nothing else.
+    static func wholeExpression(_ text: String) -> String? {
+        guard text.hasPrefix("{{"), text.hasSuffix("}}"), text.count >= 4 else { return nil }
+        let inner = String(text.dropFirst(2).dropLast(2))
+        guard !inner.contains("}}"), !inner.contains("{{"), !inner.contains("{%") else { return nil }
+        return inner.trimmingCharacters(in: .whitespaces).isEmpty ? nil : inner
     }
 
     /// Renders variables whose values are templates (`web_name: "{{ inventory_hostname }}"`),
     /// repeatedly so chains resolve. A variable that cannot be rendered yet (it needs a fact
     /// not gathered) is left out, so that what uses it waits instead of shipping braces.
+    /// A variable whose template writes a list or dict literal (`[{% for h in groups.web %}...]`)
+    /// becomes that list or dict, as Ansible made of such variables.
     public func resolveVariables(_ variables: [String: Value]) -> [String: Value] {
         var resolved = variables
         var pending = Set(variables.filter { $0.value.containsTemplate }.map(\.key))
@@ -75,7 +57,7 @@ public struct TemplateRenderer: Sendable {
                 var others = resolved
                 for name in pending { others[name] = nil }
                 if let rendered = try? renderValue(value, name: key, variables: others), !rendered.containsTemplate {
-                    resolved[key] = rendered
+                    resolved[key] = Self.literal(rendered) ?? rendered
                     pending.remove(key)
                     progressed = true
                 }
@@ -86,43 +68,43 @@ public struct TemplateRenderer: Sendable {
         return resolved
     }
 
-    /// Evaluates a `when:` condition with Stencil's `if` expression syntax (and, or, not, ==, in).
-    public func evaluate(condition: String, name: String, variables: [String: Value]) throws -> Bool {
-        let source = "{% if \(condition) %}1{% endif %}"
-        return try render(source, name: name, variables: variables) == "1"
+    /// A rendered string that is a list or dict of literals, as that list or dict.
+    static func literal(_ value: Value) -> Value? {
+        guard case .string(let text) = value else { return nil }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (trimmed.hasPrefix("[") && trimmed.hasSuffix("]")) || (trimmed.hasPrefix("{") && trimmed.hasSuffix("}")),
+              let expression = try? JinjaParser.expression(trimmed), expression.isLiteral else { return nil }
+        return try? JinjaRenderer(variables: [:]).value(expression)
     }
 
-    /// Built once: its filters never change, and rendering only reads it.
-    nonisolated(unsafe) static let shared = environment()
+    /// Evaluates a `when:` condition as Ansible does: a Jinja expression (and, or, not, ==, in,
+    /// is defined, filters), without braces.
+    public func evaluate(condition: String, name: String, variables: [String: Value]) throws -> Bool {
+        var expression = condition.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let whole = Self.wholeExpression(expression) { expression = whole }
+        return try placed(name) {
+            try JinjaRenderer(variables: variables).value(try JinjaParser.expression(expression)).jinjaTruth
+        }
+    }
 
-    static func environment() -> Environment {
-        let ext = Extension()
-        // Names Ansible users reach for first, beside Stencil's uppercase/lowercase.
-        ext.registerFilter("upper") { ($0 as? String)?.uppercased() ?? $0 }
-        ext.registerFilter("lower") { ($0 as? String)?.lowercased() ?? $0 }
-        ext.registerFilter("trim") { ($0 as? String)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? $0 }
-        ext.registerFilter("length") { value in
-            if let array = value as? [Any] { return array.count }
-            if let dict = value as? [String: Any] { return dict.count }
-            if let string = value as? String { return string.count }
-            return 0
+    /// Runs `body`, turning the engine's failures into errors with the template's name.
+    private func placed<T>(_ name: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let failure as JinjaFailure {
+            throw TemplateError(template: name, line: failure.line, message: failure.message)
         }
-        ext.registerFilter("string") { value in value.map { "\($0)" } ?? "" }
-        ext.registerFilter("int") { value in
-            if let int = value as? Int { return int }
-            if let string = value as? String { return Int(string.trimmingCharacters(in: .whitespaces)) ?? 0 }
-            return 0
+    }
+}
+
+extension JinjaExpression {
+    /// Only literals (lists and dicts of strings, numbers, booleans and none).
+    var isLiteral: Bool {
+        switch self {
+        case .literal: return true
+        case .list(let items): return items.allSatisfy(\.isLiteral)
+        case .dict(let entries): return entries.allSatisfy { $0.key.isLiteral && $0.value.isLiteral }
+        case .negate(let inner): return inner.isLiteral
+        default: return false
         }
-        // Ansible's `quote`: the value as one shell word.
-        ext.registerFilter("quote") { value in Shell.quote(value.map { "\($0)" } ?? "") }
-        ext.registerFilter("replace") { (value: Any?, arguments: [Any?]) in
-            guard let string = value as? String, arguments.count == 2,
-                  let old = arguments[0] as? String, let new = arguments[1] as? String else {
-                throw TemplateSyntaxError("replace takes two string arguments: |replace:\"old\",\"new\"")
-            }
-            return string.replacingOccurrences(of: old, with: new)
-        }
-        return Environment(extensions: [ext], trimBehaviour: .smart)
     }
 }
 
@@ -151,19 +133,6 @@ extension Value {
         case .list(let items): return items.contains { $0.containsTemplate }
         case .map(let entries): return entries.values.contains { $0.containsTemplate }
         default: return false
-        }
-    }
-
-    /// The value as Stencil wants it: plain Swift strings, numbers, arrays and dictionaries.
-    var stencilValue: Any {
-        switch self {
-        case .null: return ""
-        case .bool(let b): return b
-        case .int(let i): return i
-        case .double(let d): return d
-        case .string(let s): return s
-        case .list(let items): return items.map(\.stencilValue)
-        case .map(let entries): return entries.mapValues(\.stencilValue)
         }
     }
 }
