@@ -76,6 +76,19 @@ public struct Inventory: Sendable {
         return merged
     }
 
+    /// Every host's variables as templates see them through `hostvars[h]` (Ansible's magic
+    /// variable): inventory and group variables, `-e`, inventory_hostname and group_names, with
+    /// templated values rendered. Built once per run; `groups` is left out of each host (the
+    /// template has it at the top).
+    public func hostvars(extra: [String: Value] = [:]) -> Value {
+        let renderer = TemplateRenderer()
+        return .map(Dictionary(uniqueKeysWithValues: hostNames.map { host in
+            var variables = self.variables(for: host).merging(extra) { _, given in given }
+            variables["groups"] = nil
+            return (host, Value.map(renderer.resolveVariables(variables)))
+        }))
+    }
+
     /// Where each of the host's variables is set, by the same precedence (file:line:column).
     public func variableLocations(for host: String) -> [String: String] {
         var merged: [String: String] = [:]

@@ -58,9 +58,11 @@ public struct Project {
         let loaded = try playbook.loadRoles(from: roles)
         let byName = Dictionary(uniqueKeysWithValues: loaded.map { ($0.name, $0) })
         let rolesOfHost = try playbook.roles(select: { try inventory.select(limit: $0) })
+        let hostvars = inventory.hostvars(extra: request.extraVariables)
         func job(_ spec: ConnectionSpec) -> HostJob {
-            HostJob(name: spec.name, connection: spec, roles: (rolesOfHost[spec.name] ?? []).compactMap { byName[$0] },
-                    variables: inventory.variables(for: spec.name).merging(request.extraVariables) { _, extra in extra })
+            var variables = inventory.variables(for: spec.name).merging(request.extraVariables) { _, extra in extra }
+            variables["hostvars"] = hostvars
+            return HostJob(name: spec.name, connection: spec, roles: (rolesOfHost[spec.name] ?? []).compactMap { byName[$0] }, variables: variables)
         }
         // The roles' argument specs for every host before any host is reached, reported
         // together with any connection problem.

@@ -38,6 +38,50 @@ import Testing
         #expect(project.jobs[0].connection.address == "127.0.0.1")
     }
 
+    /// The web servers are listed once: the balancers' backends come from the web group, named
+    /// after the hosts, at their ansible_host (through hostvars), unless given by hand.
+    @Test func backendsComeFromTheWebGroupThroughHostvars() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let text = """
+            all:
+              vars:
+                haprov_plays:
+                  - {hosts: lbs, roles: [haproxy]}
+                  - {hosts: proxies, roles: [apache_balancer]}
+              children:
+                lbs:
+                  hosts:
+                    lb1: {ansible_host: 127.0.0.1}
+                    lb2: {ansible_host: 127.0.0.1, haproxy_backend_port: 8080, haproxy_backend_group: other}
+                proxies:
+                  hosts:
+                    px1: {ansible_host: 127.0.0.1}
+                webservers:
+                  hosts:
+                    web1: {ansible_host: 10.213.7.11}
+                    web2: {ansible_host: "{{ web2_address }}", web2_address: 10.213.7.12}
+                other:
+                  hosts:
+                    web3:
+            """
+        var request = Project.Request(inventoryPath: try Self.inventory(text, in: folder), limit: "lbs,proxies", rolesPath: Self.repository + "/Roles")
+        request.connecting = false
+        let project = try Project.load(request)
+        func resolved(_ host: String, _ name: String) -> Value? { project.jobs.first { $0.name == host }?.resolvedVariables()[name] }
+        func backend(_ name: String, _ address: String, _ port: Int) -> Value {
+            .map(["name": .string(name), "address": .string(address), "port": .int(port)])
+        }
+        #expect(resolved("lb1", "haproxy_backends") == .list([backend("web1", "10.213.7.11", 80), backend("web2", "10.213.7.12", 80)]))
+        // Another group and port; a host without ansible_host is reached by its name.
+        #expect(resolved("lb2", "haproxy_backends") == .list([backend("web3", "web3", 8080)]))
+        #expect(resolved("px1", "apache_balancer_members") == .list([backend("web1", "10.213.7.11", 80), backend("web2", "10.213.7.12", 80)]))
+        // Templates see every host of the inventory, even outside --limit.
+        let config = try TemplateRenderer().render("{{ hostvars['web2'].ansible_host }} {{ groups['webservers'] | join(',') }}",
+                                                   name: "t", variables: project.jobs[0].resolvedVariables())
+        #expect(config == "10.213.7.12 web1,web2")
+    }
+
     @Test func everyProblemAtOnceWithItsPlace() throws {
         let folder = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: folder) }

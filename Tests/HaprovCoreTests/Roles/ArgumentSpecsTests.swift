@@ -43,9 +43,8 @@ import Testing
         try FileManager.default.createDirectory(atPath: folder + "/host_vars", withIntermediateDirectories: true)
         try "keepalived_state: SLAVE\n".write(toFile: folder + "/host_vars/lb2.yml", atomically: true, encoding: .utf8)
         try source.replacingOccurrences(of: """
-                    haproxy_backends:
-                      - {name: web1, address: 10.213.7.11}
-                      - {name: web2, address: 10.213.7.12}
+                    # The backends are the hosts of webservers, at their ansible_host (haproxy_backends
+                    # lists them by hand when their names or addresses must differ).
             """, with: """
                     haproxy_backends: 3
             """).replacingOccurrences(of: "web_name: Serveur 2", with: "web_name: Serveur 2\n          web_runtime: podman")
