@@ -28,7 +28,11 @@ public struct Haprov: ParsableCommand {
     public static func main() {
         var command: any ParsableCommand
         do { command = try parseAsRoot() } catch { exit(withError: error) }
-        do { try command.run() } catch { exit(withError: masked(error)) }
+        do {
+            // Every command may read files with values encrypted by ansible-vault.
+            try VaultPassword.useEnvironment()
+            try command.run()
+        } catch { exit(withError: masked(error)) }
     }
 
     static func masked(_ error: any Error) -> any Error {

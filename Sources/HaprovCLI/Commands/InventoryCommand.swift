@@ -27,7 +27,11 @@ struct InventoryCommand: ParsableCommand {
     @Option(name: [.short, .long], help: "Only these hosts (same patterns as the other commands).")
     var limit: String?
 
+    @Option(name: .long, help: ArgumentHelp("Password of the values encrypted with ansible-vault (default: $HAPROV_VAULT_PASSWORD_FILE).", valueName: "FILE"), completion: .file())
+    var vaultPasswordFile: String?
+
     func run() throws {
+        if let vaultPasswordFile { try VaultPassword.use(file: vaultPasswordFile) }
         let loaded = try Inventory.load(path: inventory)
         let selected = try loaded.select(limit: limit)
         if let host {

@@ -19,6 +19,9 @@ struct InventoryOptions: ParsableArguments {
     @Option(name: .long, help: "Hosts worked on at once (default: all).")
     var forks: Int?
 
+    @Option(name: .long, help: ArgumentHelp("Password of the values and files encrypted with ansible-vault: a file whose first line it is, or an executable that prints it (default: $HAPROV_VAULT_PASSWORD_FILE).", valueName: "FILE"), completion: .file())
+    var vaultPasswordFile: String?
+
     func validate() throws {
         guard connectTimeout > 0 else { throw ValidationError("--connect-timeout must be at least 1 second") }
         if let forks, forks < 1 { throw ValidationError("--forks must be at least 1") }
@@ -26,11 +29,18 @@ struct InventoryOptions: ParsableArguments {
 
     /// Loads the inventory and the hosts `--limit` selects; every problem at once, thrown.
     func load() throws -> (Inventory, [String]) {
-        try Project.inventory(inventory, limit: limit)
+        try useVaultPassword()
+        return try Project.inventory(inventory, limit: limit)
+    }
+
+    /// Before any file is read: encrypted values need the password.
+    func useVaultPassword() throws {
+        if let vaultPasswordFile { try VaultPassword.use(file: vaultPasswordFile) } else { try VaultPassword.useEnvironment() }
     }
 
     /// The run's project: inventory, selected hosts, their roles, variables (with -e) and connections.
     func project(rolesPath: String?, extraVariables: [String: Value] = [:], connecting: Bool = true, context: Bool = false) throws -> Project {
+        try useVaultPassword()
         var request = Project.Request(inventoryPath: inventory, limit: limit, rolesPath: rolesPath)
         request.extraVariables = extraVariables
         request.connection = connectionDefaults

@@ -199,7 +199,7 @@ extension Inventory {
                     continue
                 }
                 var isDirectory: ObjCBool = false
-                FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory)
+                _ = FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory)
                 let files = isDirectory.boolValue
                     ? ((try? FileManager.default.contentsOfDirectory(atPath: full)) ?? []).sorted().filter { $0.hasSuffix(".yml") || $0.hasSuffix(".yaml") }.map { full + "/" + $0 }
                     : [full]

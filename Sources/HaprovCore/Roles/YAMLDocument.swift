@@ -11,10 +11,51 @@ public struct YAMLDocument {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw LoadError(problems: [LoadProblem(location: path, message: "cannot read file")])
         }
+        var text = String(decoding: data, as: UTF8.self)
+        // A vars file encrypted whole by ansible-vault: every value in it is a secret.
+        let encrypted = AnsibleVault.isEncrypted(text)
+        if encrypted { text = try Self.reveal(text, at: path) }
         do {
-            root = try Yams.compose(yaml: String(decoding: data, as: UTF8.self))
+            root = try Yams.compose(yaml: text).map { try Self.revealVaultValues($0, path: path) }
         } catch let error as YamlError {
-            throw LoadError(problems: [LoadProblem(location: path, message: "invalid YAML: \(error)")])
+            throw LoadError(problems: [LoadProblem(location: path, message: "invalid YAML\(encrypted ? " (once decrypted)" : ""): \(error)")])
+        }
+        if encrypted, let root { SecretMasking.register(Self.scalars(root)) }
+    }
+
+    private static func reveal(_ text: String, at location: String) throws -> String {
+        do {
+            guard let password = VaultPassword.current else { throw VaultError.noPassword }
+            return try AnsibleVault.decrypt(text, password: password)
+        } catch let error as VaultError {
+            throw LoadError(problems: [LoadProblem(location: location, message: error.description)])
+        }
+    }
+
+    /// `!vault |` values, decrypted in place (as strings) and masked from then on.
+    private static func revealVaultValues(_ node: Node, path: String) throws -> Node {
+        switch node {
+        case .scalar(let scalar) where scalar.tag.rawValue == "!vault":
+            let location = scalar.mark.map { "\(path):\($0.line):\($0.column)" } ?? path
+            let plain = try reveal(scalar.string, at: location)
+            if plain.count >= 3 { SecretMasking.register([plain]) }
+            return .scalar(Node.Scalar(plain, .implicit, .literal, scalar.mark))
+        case .mapping(let mapping):
+            let pairs = try mapping.map { ($0.key, try revealVaultValues($0.value, path: path)) }
+            return .mapping(Node.Mapping(pairs, mapping.tag, mapping.style, mapping.mark))
+        case .sequence(let sequence):
+            return .sequence(Node.Sequence(try sequence.map { try revealVaultValues($0, path: path) }, sequence.tag, sequence.style, sequence.mark))
+        default:
+            return node
+        }
+    }
+
+    private static func scalars(_ node: Node) -> [String] {
+        switch node {
+        case .scalar(let scalar): return scalar.string.count >= 3 ? [scalar.string] : []
+        case .mapping(let mapping): return mapping.flatMap { scalars($0.value) }
+        case .sequence(let sequence): return sequence.flatMap(scalars)
+        case .alias: return []
         }
     }
 
