@@ -84,10 +84,15 @@ public struct Playbook: Sendable {
 
     /// Loads the plays' roles from `folder`; a missing role is reported where a play names it.
     public func loadRoles(from folder: String) throws -> [Role] {
-        do { return try RoleLoader.load(roleNames, from: folder) } catch let error as LoadError {
+        try loadRoles(from: [folder])
+    }
+
+    /// Each role from the first of `folders` that has it.
+    public func loadRoles(from folders: [String]) throws -> [Role] {
+        do { return try RoleLoader.load(roleNames, from: folders) } catch let error as LoadError {
             throw LoadError(problems: error.problems.map { problem in
                 guard problem.message.hasPrefix("no role "), let role = problem.message.split(separator: " ").last.map(String.init) else { return problem }
-                return LoadProblem(location: place(of: role), message: "no role \(role) in \(folder)", fix: problem.fix)
+                return LoadProblem(location: place(of: role), message: "no role \(role) in \(folders.joined(separator: " or "))", fix: problem.fix)
             })
         }
     }

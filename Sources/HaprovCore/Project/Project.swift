@@ -49,13 +49,17 @@ public struct Project {
 
     public static func load(_ request: Request) throws -> Project {
         let (inventory, hosts) = try self.inventory(request.inventoryPath, limit: request.limit)
-        guard let roles = ProjectPaths.find("Roles", inventory: inventory.path, explicit: request.rolesPath) else {
+        if let explicit = request.rolesPath, !ProjectPaths.isDirectory(explicit) {
+            throw LoadError(problems: [LoadProblem(location: explicit, message: "--roles-path: no such folder", fix: "give the folder that holds the roles' folders")])
+        }
+        let folders = ProjectPaths.roleFolders(inventory: inventory.path, explicit: request.rolesPath)
+        guard let roles = folders.first else {
             throw LoadError(problems: [LoadProblem(location: inventory.path, message: "no Roles folder found; looked in: "
                                                    + ProjectPaths.candidates("Roles", inventory: inventory.path).joined(separator: ", "),
-                                                   fix: "--roles-path DIR")])
+                                                   fix: "--roles-path DIR, or install haprov with Scripts/install")])
         }
         let playbook = try Playbook(inventory.groupVariables("all")[Playbook.variable], source: inventory.path)
-        let loaded = try playbook.loadRoles(from: roles)
+        let loaded = try playbook.loadRoles(from: folders)
         let byName = Dictionary(uniqueKeysWithValues: loaded.map { ($0.name, $0) })
         let rolesOfHost = try playbook.roles(select: { try inventory.select(limit: $0) })
         let hostvars = inventory.hostvars(extra: request.extraVariables)

@@ -9,10 +9,21 @@ public enum RoleLoader {
 
     /// Loads `names` from `rolesDirectory`, in order.
     public static func load(_ names: [String], from rolesDirectory: String) throws -> [Role] {
+        try load(names, from: [rolesDirectory])
+    }
+
+    /// Each role from the first folder that has it (the user's before haprov's own).
+    public static func load(_ names: [String], from folders: [String]) throws -> [Role] {
         var roles: [Role] = []
         var problems: [LoadProblem] = []
         for name in names {
-            do { roles.append(try load(name, from: rolesDirectory)) } catch let error as LoadError { problems += error.problems }
+            let folder = folders.first { ProjectPaths.isDirectory(($0 as NSString).appendingPathComponent(name)) } ?? folders.first ?? "Roles"
+            do { roles.append(try load(name, from: folder)) } catch let error as LoadError {
+                guard folders.count > 1, error.problems.first?.message == "no role \(name)" else { problems += error.problems; continue }
+                let known = folders.flatMap { (try? FileManager.default.contentsOfDirectory(atPath: $0)) ?? [] }
+                problems.append(LoadProblem(location: folders.joined(separator: ", "), message: "no role \(name)",
+                                            fix: Suggest.nearest(name, in: known).map { "did you mean \($0)?" } ?? "roles are folders of \(folders.joined(separator: " or "))"))
+            }
         }
         if !problems.isEmpty { throw LoadError(problems: problems) }
         return roles

@@ -104,7 +104,14 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = try Self.inventory(Self.stack, in: folder)
         let error = #expect(throws: LoadError.self) { try Project.load(Project.Request(inventoryPath: path, rolesPath: folder + "/nowhere")) }
-        #expect(error?.description.contains("no role haproxy") == true, "\(error?.description ?? "")")
+        #expect(error?.description.contains("nowhere: --roles-path: no such folder") == true, "\(error?.description ?? "")")
+        // A folder without the role: haprov's own roles serve, and a role nobody has is named with both folders.
+        try FileManager.default.createDirectory(atPath: folder + "/mine/web", withIntermediateDirectories: true)
+        #expect(try Project.load(Project.Request(inventoryPath: path, rolesPath: folder + "/mine")).jobs.first?.roles.first?.directory.hasSuffix("/Roles/haproxy") == true)
+        let renamed = try Self.inventory(Self.stack.replacingOccurrences(of: "roles: [haproxy]", with: "roles: [haproxyy]"), in: folder)
+        let missing = #expect(throws: LoadError.self) { try Project.load(Project.Request(inventoryPath: renamed, rolesPath: folder + "/mine")) }
+        #expect(missing?.description.contains("no role haproxyy in \(folder)/mine or ") == true && missing?.description.contains("did you mean haproxy?") == true,
+                "\(missing?.description ?? "")")
         let nothing = #expect(throws: LoadError.self) { try Project.inventory(path, limit: "lbs,!lbs") }
         #expect(nothing?.description.contains("no hosts selected by --limit lbs,!lbs") == true, "\(nothing?.description ?? "")")
     }
