@@ -8,6 +8,7 @@ public struct Haprov: ParsableCommand {
         abstract: "Agentless provisioning of high-availability web stacks over SSH.",
         version: HaprovVersion.current,
         subcommands: [
+            InitCommand.self,
             InventoryCommand.self,
             PingCommand.self,
             RunCommand.self,
