@@ -62,7 +62,7 @@ struct InitCommand: ParsableCommand {
         }
         let hosts = scaffold.questions.filter { $0.kind == .address && $0.key.hasPrefix("address:") }.count
         print("wrote \(target): the \(stack) stack, \(hosts) machines")
-        print("next: cd \(directory) && haprov apply --syntax-check inventory/lab.yaml && haprov apply inventory/lab.yaml")
+        print("next: " + (directory == "." ? "" : "cd \(directory) && ") + "haprov apply --syntax-check inventory/lab.yaml && haprov apply inventory/lab.yaml")
     }
 
     /// Asks each value no flag gave, the seed's in brackets; Enter keeps it.
