@@ -13,6 +13,7 @@ public enum ModuleRegistry {
         ShellModule.self,
         SysctlModule.self,
         IptablesModule.self,
+        FirewallModule.self,
         IprouteModule.self,
         NetworkConfigModule.self,
     ]
