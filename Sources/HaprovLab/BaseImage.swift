@@ -4,16 +4,19 @@ import Glibc
 #endif
 import HaprovCore
 
-/// The Debian bookworm tree every lab host boots from (read-only, under an overlay per host).
-/// Built once with debootstrap and cached; the mirror comes from this machine's apt sources.
+/// The Debian tree every lab host boots from (read-only, under an overlay per host), one per
+/// release (bookworm, trixie). Built once with debootstrap and cached; the mirror comes from
+/// this machine's apt sources.
 enum BaseImage {
     static let packages = "openssh-server,systemd,systemd-sysv,dbus,iproute2,iptables,python3,sudo,curl,ca-certificates,procps,psmisc,iputils-ping"
 
     /// Bumped when `bake` changes, so an existing base tree gets the new settings.
     static let revision = "2"
-    static var marker: String { LabPaths.base + "/.haprov-complete" }
-    static var isReady: Bool { FileManager.default.fileExists(atPath: marker) }
-    static var isCurrent: Bool { (try? String(contentsOfFile: marker, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) == revision }
+    static func marker(_ release: String) -> String { LabPaths.base(release) + "/.haprov-complete" }
+    static func isReady(_ release: String) -> Bool { FileManager.default.fileExists(atPath: marker(release)) }
+    static func isCurrent(_ release: String) -> Bool {
+        (try? String(contentsOfFile: marker(release), encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) == revision
+    }
 
     /// The first Debian mirror named in /etc/apt (deb822 `URIs:` or a `deb` line).
     static func mirror() throws -> String {
@@ -26,28 +29,31 @@ enum BaseImage {
         return found
     }
 
-    static func ensure(log: (String) -> Void) throws {
+    static func ensure(release: String = "bookworm", log: (String) -> Void) throws {
+        let base = LabPaths.base(release)
+        let marker = marker(release)
         // Two labs coming up at once must not both build (or update) the shared tree.
         try FileManager.default.createDirectory(atPath: LabPaths.root, withIntermediateDirectories: true)
         let lock = open(LabPaths.root + "/.base.lock", O_CREAT | O_RDWR, 0o600)
         guard lock >= 0 else { throw LabError("cannot open \(LabPaths.root)/.base.lock") }
         defer { close(lock) }
         flock(lock, LOCK_EX)
-        if isReady {
-            if !isCurrent {
-                log("updating the base tree's settings")
-                try bake(LabPaths.base)
+        if isReady(release) {
+            if !isCurrent(release) {
+                log("updating the \(release) base tree's settings")
+                try bake(base)
                 try LabShell.must("echo \(revision) > \(Shell.quote(marker))", "base tree")
             }
             return
         }
-        let tmp = LabPaths.base + ".tmp"
+        let tmp = base + ".tmp"
         let mirror = try mirror()
-        log("building the base tree (debootstrap bookworm, about a minute; cached afterwards)")
-        try LabShell.must("mkdir -p \(Shell.quote(LabPaths.root)) && rm -rf \(Shell.quote(tmp)) && debootstrap --variant=minbase --include=\(packages) bookworm \(Shell.quote(tmp)) \(Shell.quote(mirror)) >\(Shell.quote(LabPaths.root))/debootstrap.log 2>&1",
-                          "debootstrap (log: \(LabPaths.root)/debootstrap.log)", timeout: .seconds(1200))
+        let logFile = LabPaths.root + "/debootstrap" + (release == "bookworm" ? "" : "-" + release) + ".log"
+        log("building the \(release) base tree (debootstrap, a minute or two; cached afterwards)")
+        try LabShell.must("mkdir -p \(Shell.quote(LabPaths.root)) && rm -rf \(Shell.quote(tmp)) && debootstrap --variant=minbase --include=\(packages) \(release) \(Shell.quote(tmp)) \(Shell.quote(mirror)) >\(Shell.quote(logFile)) 2>&1",
+                          "debootstrap \(release) (log: \(logFile))", timeout: .seconds(1200))
         try bake(tmp)
-        try LabShell.must("rm -rf \(Shell.quote(LabPaths.base)) && mv \(Shell.quote(tmp)) \(Shell.quote(LabPaths.base)) && echo \(revision) > \(Shell.quote(marker))", "base tree")
+        try LabShell.must("rm -rf \(Shell.quote(base)) && mv \(Shell.quote(tmp)) \(Shell.quote(base)) && echo \(revision) > \(Shell.quote(marker))", "base tree")
     }
 
     /// What every host shares (idempotent): quick shutdown, no consoles, sshd keys made per host, apt quiet.

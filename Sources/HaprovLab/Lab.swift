@@ -24,7 +24,7 @@ public struct Lab: Sendable {
     public func up(timeout: Duration = .seconds(120)) throws {
         try Preflight.check(config, creating: true)
         try refuseOverlappingLabs()
-        try BaseImage.ensure(log: log)
+        try BaseImage.ensure(release: config.release, log: log)
         try LabShell.must("mkdir -p \(Shell.quote(config.directory))/hosts && chmod 700 \(Shell.quote(config.directory))", "lab folder")
         if !FileManager.default.fileExists(atPath: config.privateKey) {
             try LabShell.must("ssh-keygen -q -t ed25519 -N '' -C haprov-lab-\(config.name) -f \(Shell.quote(config.privateKey))", "lab key")

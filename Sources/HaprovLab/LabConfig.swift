@@ -1,8 +1,8 @@
 import Foundation
 import HaprovCore
 
-/// A lab as an inventory describes it: `all.vars.haprov_lab` (name, subnet, gateway) and each
-/// host's `ansible_host`, which must lie in the subnet.
+/// A lab as an inventory describes it: `all.vars.haprov_lab` (name, subnet, gateway, and the
+/// Debian release its hosts run) and each host's `ansible_host`, which must lie in the subnet.
 public struct LabConfig: Sendable {
     public struct Host: Sendable {
         public var name: String
@@ -13,6 +13,9 @@ public struct LabConfig: Sendable {
     public var network: IPv4Network
     public var gateway: String
     public var hosts: [Host]
+    /// The Debian release of the hosts: bookworm (12) by default, or trixie (13).
+    public var release = "bookworm"
+    public static let releases = ["bookworm", "trixie"]
 
     /// Where the lab keeps its keys, known_hosts and host trees.
     public var directory: String { LabPaths.root + "/" + name }
@@ -49,7 +52,14 @@ public struct LabConfig: Sendable {
             else { hosts.append(Host(name: host, address: address)) }
         }
         if !problems.isEmpty { throw LabError(problems.joined(separator: "\n"), fix: "give every host an ansible_host inside \(subnetText)") }
-        return LabConfig(name: name, network: network, gateway: gateway, hosts: hosts)
+        var config = LabConfig(name: name, network: network, gateway: gateway, hosts: hosts)
+        if let release = settings["release"] {
+            guard let text = release.plainString, releases.contains(text) else {
+                throw LabError("haprov_lab.release '\(release.plainString ?? "?")' is not one of \(releases.joined(separator: ", "))", fix: "e.g. release: trixie")
+            }
+            config.release = text
+        }
+        return config
     }
 }
 
@@ -111,4 +121,7 @@ enum LabPaths {
         }
     }
     static let base = root + "/base"
+
+    /// The base tree of a Debian release (bookworm's keeps its first name).
+    static func base(_ release: String) -> String { release == "bookworm" ? base : base + "-" + release }
 }

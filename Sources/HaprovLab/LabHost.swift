@@ -62,7 +62,7 @@ struct LabHost {
         try LabShell.must("""
             set -e
             mkdir -p \(Shell.quote(directory))/upper \(Shell.quote(directory))/work \(Shell.quote(root))
-            mountpoint -q \(Shell.quote(root)) || mount -t overlay overlay -o lowerdir=\(Shell.quote(LabPaths.base)),upperdir=\(Shell.quote(directory))/upper,workdir=\(Shell.quote(directory))/work \(Shell.quote(root))
+            mountpoint -q \(Shell.quote(root)) || mount -t overlay overlay -o lowerdir=\(Shell.quote(LabPaths.base(config.release))),upperdir=\(Shell.quote(directory))/upper,workdir=\(Shell.quote(directory))/work \(Shell.quote(root))
             """, "root filesystem of \(host.name)")
     }
 

@@ -76,6 +76,10 @@ struct Rollout {
             }
             drained = drain(host)
         }
+        // Who held the VIP before: a change cannot be blamed for a split it found (peers whose
+        // firewalls drop each other's VRRP hold it both until the last of them is changed).
+        let vipGroup = options.allAtOnce ? nil : shape.vipGroup(of: host)
+        let holdersBefore = vipGroup.map(holders) ?? []
         var recap = apply(host)
         if recap.failed > 0 || recap.unreachable > 0 {
             let away = [handedOver.map { _ in "the VIP stays on its peer" }, drained.isEmpty ? nil : "it stays drained"].compactMap { $0 }
@@ -97,7 +101,7 @@ struct Rollout {
             recap.failed += 1
             return Outcome(recap: recap, problem: problem)
         }
-        if !options.allAtOnce, let group = shape.vipGroup(of: host), let problem = vipGate(group, reporter: host) {
+        if let group = vipGroup, let problem = vipGate(group, reporter: host, before: holdersBefore) {
             recap.failed += 1
             return Outcome(recap: recap, problem: problem)
         }
@@ -164,16 +168,20 @@ struct Rollout {
         return back ? nil : "the VIP \(group.vip) did not come back to \(host) within \(Int(options.gateTimeout)) s"
     }
 
-    /// Exactly one peer holds the VIP (the preferred node, where the peers preempt and all serve).
-    private func vipGate(_ group: StackShape.VIPGroup, reporter host: String) -> String? {
+    /// Exactly one peer holds the VIP (the preferred node, where the peers preempt and all serve);
+    /// where several held it before the change, no more than before and at least one.
+    private func vipGate(_ group: StackShape.VIPGroup, reporter host: String, before: [String]) -> String? {
         let start = Date()
         let expectPreferred = !group.nopreempt && group.hosts.allSatisfy { serving.contains($0) || $0 == host }
+        let splitBefore = before.count > 1
         var seen: [String] = []
         let ok = waitUntil {
             seen = holders(group)
+            if splitBefore, !seen.isEmpty, seen.count <= before.count { return true }
             return seen.count == 1 && (!expectPreferred || seen == [group.preferred ?? seen[0]])
         }
-        let detail = seen.isEmpty ? "no node holds the VIP \(group.vip)" : "\(seen.joined(separator: " and ")) hold\(seen.count == 1 ? "s" : "") the VIP \(group.vip)"
+        var detail = seen.isEmpty ? "no node holds the VIP \(group.vip)" : "\(seen.joined(separator: " and ")) hold\(seen.count == 1 ? "s" : "") the VIP \(group.vip)"
+        if ok, seen.count > 1 { detail += ", as before this change (their VRRP does not reach each other yet)" }
         step(host, "gate", detail, start, ok)
         return ok ? nil : detail + " after \(Int(options.gateTimeout)) s"
     }
