@@ -167,3 +167,44 @@ enum Binary {
         }
     }
 }
+
+/// An inventory with a value encrypted by the real ansible-vault (made once, committed with its
+/// password file): read with --vault-password-file or HAPROV_VAULT_PASSWORD_FILE, shown masked,
+/// refused with its place and the fix without a password.
+@Suite struct VaultBinaryTests {
+    static let folder = Binary.repository + "/Tests/Fixtures/inventories/vault"
+
+    @Test func theVaultPasswordComesFromTheFlagOrTheEnvironment() throws {
+        let inventory = Self.folder + "/lab.yml", password = Self.folder + "/vault-pass"
+        let refused = try Binary.run(["apply", "--syntax-check", inventory])
+        #expect(refused.exitStatus == 1 && refused.stderrText.contains("lab.yml:11:33: encrypted with ansible-vault, and no vault password was given")
+                && refused.stderrText.contains("--vault-password-file"), "\(refused.stderrText)")
+        let flag = try Binary.run(["apply", "--syntax-check", "--vault-password-file", password, inventory])
+        #expect(flag.succeeded && flag.stdoutText.contains("syntax ok"), "\(flag.stderrText)")
+        let shown = try Binary.run(["inventory", "--host", "lb1", inventory], environment: ["HAPROV_VAULT_PASSWORD_FILE": password, "PATH": "/usr/bin:/bin"])
+        #expect(shown.succeeded && shown.stdoutText.contains("\"haproxy_stats_password\" : \"********\"") && !shown.stdoutText.contains("st4ts-Vaulted"),
+                "\(shown.stdoutText)\(shown.stderrText)")
+        try "wrong\n".write(toFile: NSTemporaryDirectory() + "haprov-wrong-vault-pass", atomically: true, encoding: .utf8)
+        let wrong = try Binary.run(["inventory", "--list", "--vault-password-file", NSTemporaryDirectory() + "haprov-wrong-vault-pass", inventory])
+        #expect(wrong.exitStatus == 1 && wrong.stderrText.contains("the vault password does not open it"), "\(wrong.stderrText)")
+    }
+}
+
+/// `haprov init` on a terminal (a pseudo-terminal made by script(1)): each value no flag gave is
+/// asked with the seed's in brackets, Enter keeps it, a bad answer is asked again.
+@Suite struct InitBinaryTests {
+    @Test func valuesAreAskedOnATerminal() throws {
+        let folder = NSTemporaryDirectory() + "haprov-init-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let command = "\(Shell.quote(Binary.path)) init sam \(Shell.quote(folder)) --address WEB2-SAM=10.9.0.32"
+        let answers = "10.9.0.30\n\nnot-an-address\n10.9.0.1\n\n"
+        let run = try LocalProcess.run(["/usr/bin/script", "-qec", command, "/dev/null"], stdin: Data(answers.utf8), timeout: .seconds(60))
+        #expect(run.succeeded, "\(run.stdoutText)\(run.stderrText)")
+        #expect(run.stdoutText.contains("address of HAPROXY-SAM [10.0.0.30]:") && run.stdoutText.contains("'not-an-address' is not an IPv4 address"),
+                "\(run.stdoutText)")
+        #expect(!run.stdoutText.contains("address of WEB2-SAM"), "a value given by its flag is not asked: \(run.stdoutText)")
+        let text = try String(contentsOfFile: folder + "/inventory/lab.yaml", encoding: .utf8)
+        #expect(text.contains("ansible_host: 10.9.0.30") && text.contains("ansible_host: 10.0.0.31") && text.contains("ansible_host: 10.9.0.32"), "\(text)")
+        #expect(text.contains("network_gateway: 10.9.0.1") && text.contains("network_prefix: 16") && text.contains("address: 10.9.0.32}"), "\(text)")
+    }
+}

@@ -10,7 +10,7 @@ import Testing
     static func twin(_ stack: String, name: String, octet: Int, in folder: String) throws -> String {
         let source = try String(contentsOfFile: StackTests.inventory("lab-\(stack).yml"), encoding: .utf8)
         guard let lab = source.range(of: #"name: \#(stack)\n      subnet: 10\.213\.([0-9]+)\.0/24\n      gateway: 10\.213\.[0-9]+\.1\n"#, options: .regularExpression) else {
-            throw JinjaTestFailure("lab-\(stack).yml has no haprov_lab block")
+            throw TwinError(description: "lab-\(stack).yml has no haprov_lab block")
         }
         let old = String(source[lab]).split(separator: ".")[2]
         var text = source.replacingCharacters(in: lab, with: "name: \(name)\n      subnet: 10.213.\(octet).0/24\n      gateway: 10.213.\(octet).1\n      release: trixie\n")
@@ -36,4 +36,8 @@ import Testing
         #expect(applied.contains(" passed, 0 failed"), "\(applied)")
         try StackTests.eventuallyInSync(path)
     }
+}
+
+struct TwinError: Error, CustomStringConvertible {
+    var description: String
 }

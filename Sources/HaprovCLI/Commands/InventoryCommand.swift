@@ -38,7 +38,8 @@ struct InventoryCommand: ParsableCommand {
             guard loaded.hostNames.contains(host) else {
                 throw CommandFailure("no host \(host) in \(inventory)" + (Suggest.nearest(host, in: loaded.hostNames).map { " (did you mean \($0)?)" } ?? ""))
             }
-            print(json(Value.map(loaded.variables(for: host, magic: false)).jsonObject))
+            // Values encrypted with ansible-vault stay hidden here too.
+            print(SecretMasking.mask(json(Value.map(loaded.variables(for: host, magic: false)).jsonObject)))
         } else if graph {
             let start = group ?? "all"
             guard loaded.groupNames.contains(start) else {
@@ -46,7 +47,7 @@ struct InventoryCommand: ParsableCommand {
             }
             print(graphText(loaded, from: start, hosts: Set(selected)), terminator: "")
         } else {
-            print(json(listObject(loaded, hosts: Set(selected))))
+            print(SecretMasking.mask(json(listObject(loaded, hosts: Set(selected)))))
         }
     }
 
