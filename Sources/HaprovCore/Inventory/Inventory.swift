@@ -76,6 +76,14 @@ public struct Inventory: Sendable {
         return merged
     }
 
+    /// A host's variables for its job: the inventory's, `-e` above them, and `hostvars` (built
+    /// once per run by `hostvars(extra:)` and shared by every job).
+    public func jobVariables(for host: String, extra: [String: Value], hostvars: Value) -> [String: Value] {
+        var variables = self.variables(for: host).merging(extra) { _, given in given }
+        variables["hostvars"] = hostvars
+        return variables
+    }
+
     /// Every host's variables as templates see them through `hostvars[h]` (Ansible's magic
     /// variable): inventory and group variables, `-e`, inventory_hostname and group_names, with
     /// templated values rendered. Built once per run; `groups` is left out of each host (the

@@ -64,9 +64,8 @@ public struct Project {
         let rolesOfHost = try playbook.roles(select: { try inventory.select(limit: $0) })
         let hostvars = inventory.hostvars(extra: request.extraVariables)
         func job(_ spec: ConnectionSpec) -> HostJob {
-            var variables = inventory.variables(for: spec.name).merging(request.extraVariables) { _, extra in extra }
-            variables["hostvars"] = hostvars
-            return HostJob(name: spec.name, connection: spec, roles: (rolesOfHost[spec.name] ?? []).compactMap { byName[$0] }, variables: variables)
+            HostJob(name: spec.name, connection: spec, roles: (rolesOfHost[spec.name] ?? []).compactMap { byName[$0] },
+                    variables: inventory.jobVariables(for: spec.name, extra: request.extraVariables, hostvars: hostvars))
         }
         // The roles' argument specs for every host before any host is reached, reported
         // together with any connection problem.

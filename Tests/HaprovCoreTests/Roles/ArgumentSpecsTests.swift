@@ -11,9 +11,10 @@ import Testing
         let roles = try RoleLoader.load(playbook.roleNames, from: RolloutPlanTests.repository + "/Roles")
         let byName = Dictionary(uniqueKeysWithValues: roles.map { ($0.name, $0) })
         let rolesOfHost = try playbook.roles { try inventory.select(limit: $0) }
+        let hostvars = inventory.hostvars(extra: extra)
         let jobs = try inventory.select(limit: nil).map { host in
             HostJob(name: host, connection: ConnectionSpec(name: host, address: host), roles: (rolesOfHost[host] ?? []).compactMap { byName[$0] },
-                    variables: inventory.variables(for: host).merging(extra) { _, new in new })
+                    variables: inventory.jobVariables(for: host, extra: extra, hostvars: hostvars))
         }
         return (inventory, jobs)
     }

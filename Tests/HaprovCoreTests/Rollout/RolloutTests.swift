@@ -14,9 +14,10 @@ import Testing
         let byName = Dictionary(uniqueKeysWithValues: roles.map { ($0.name, $0) })
         let rolesOfHost = try playbook.roles { try inventory.select(limit: $0) }
         let hosts = try inventory.select(limit: nil)
+        let hostvars = inventory.hostvars(extra: extra)
         let jobs = hosts.map { host in
             HostJob(name: host, connection: ConnectionSpec(name: host, address: host), roles: (rolesOfHost[host] ?? []).compactMap { byName[$0] },
-                    variables: inventory.variables(for: host).merging(extra) { _, new in new })
+                    variables: inventory.jobVariables(for: host, extra: extra, hostvars: hostvars))
         }
         return Engine.shape(of: jobs)
     }
@@ -42,7 +43,7 @@ import Testing
         let shape = try Self.shape("lab-apache.yml")
         let fronts = shape.fronts["backend1"] ?? []
         #expect(fronts.map(\.balancer) == ["apache1", "apache2"])
-        #expect(fronts.allSatisfy { $0.drain == .apache && $0.balancerName == "mycluster" && $0.memberURL == "http://10.213.10.11" })
+        #expect(fronts.allSatisfy { $0.drain == .apache && $0.balancerName == "mycluster" && $0.memberURL == "http://10.213.10.11" }, "\(fronts)")
     }
 
     @Test func equalPrioritiesHaveNoPreferredNode() throws {
