@@ -19,7 +19,7 @@ import Testing
         }
         let inventory = try StackTests.keepalivedTwin("renamed", octet: 44, in: folder) { text in
             text.replacingOccurrences(of: "roles: [haproxy, keepalived]", with: "roles: [edge_proxy, keepalived]")
-                .replacingOccurrences(of: "haproxy_backends:", with: "edge_backends:")
+                .replacingOccurrences(of: "haproxy_backends", with: "edge_backends")
         }
         defer {
             _ = try? Binary.run(["lab", "down", inventory], timeout: .seconds(300))
