@@ -56,13 +56,22 @@ public struct FirewallModule: Module {
                 sources = [text]
             }
             for source in sources {
-                if let source, source.range(of: #"^[0-9]{1,3}(\.[0-9]{1,3}){3}(/[0-9]{1,2})?$"#, options: .regularExpression) == nil {
+                if let source, !Self.isIPv4Source(source) {
                     throw ModuleError(argument: place + ".from", message: "'\(source)' is not an IPv4 address or network")
                 }
-                rules.append(Rule(proto: proto, port: port, source: source))
+                // A single address is written without /32, as ufw, iptables and nft print it back.
+                rules.append(Rule(proto: proto, port: port, source: source.map { $0.hasSuffix("/32") ? String($0.dropLast(3)) : $0 }))
             }
         }
         self.rules = rules
+    }
+
+    /// An address or a network, checked character by character (it reaches a root shell).
+    static func isIPv4Source(_ text: String) -> Bool {
+        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        guard InventoryScaffold.isIPv4(String(parts[0])) else { return false }
+        guard parts.count == 2 else { return true }
+        return parts[1].count <= 2 && parts[1].allSatisfy { $0.isASCII && $0.isNumber } && (Int(parts[1]).map { (0...32).contains($0) } ?? false)
     }
 
     /// Which firewall filters what comes in, and its rules, in one command.
@@ -97,8 +106,13 @@ public struct FirewallModule: Module {
             scripts = missing.map { "iptables -I INPUT " + Self.iptablesMatch($0) + " -j ACCEPT" }
                 + (missing.isEmpty ? [] : ["if [ -d /etc/iptables ]; then iptables-save > /etc/iptables/rules.v4; fi"])
         case "nftables" where kind.count == 4:
+            // Names read back from the host reach a root shell: plain names only.
+            guard kind[1...3].allSatisfy({ $0.range(of: #"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"#, options: .regularExpression) != nil && !$0.contains("\n") }) else {
+                throw ModuleError(message: "the nftables chain \(kind[1...3].joined(separator: " ")) has a name haprov does not write rules into", fix: "let the stack in by hand")
+            }
             let chain = kind[1...3].joined(separator: " ")
-            missing = rules.filter { rule in !lines.contains { $0.contains(Self.nftMatch(rule) + " accept") } }
+            let present = Set(lines.map { $0.trimmingCharacters(in: .whitespaces) })
+            missing = rules.filter { rule in Self.nftRules(rule).allSatisfy { !present.contains($0) } }
             scripts = missing.map { "nft insert rule \(chain) \(Self.nftMatch($0)) accept" }
         default:
             return Plan()
@@ -129,7 +143,8 @@ public struct FirewallModule: Module {
 
     static func iptablesMatch(_ rule: Rule) -> String {
         var words = rule.source.map { ["-s", $0] } ?? []
-        words += ["-p", rule.proto]
+        // VRRP by number: a minimal host may have no /etc/protocols to name it.
+        words += ["-p", rule.proto == "vrrp" ? "112" : rule.proto]
         if let port = rule.port { words += ["--dport", String(port)] }
         return words.joined(separator: " ")
     }
@@ -148,9 +163,14 @@ public struct FirewallModule: Module {
         return true
     }
 
-    static func nftMatch(_ rule: Rule) -> String {
+    static func nftMatch(_ rule: Rule, vrrpName: String = "112") -> String {
         var words = rule.source.map { ["ip", "saddr", $0] } ?? []
-        if rule.proto == "vrrp" { words += ["ip", "protocol", "vrrp"] } else { words += [rule.proto, "dport", String(rule.port!)] }
+        if rule.proto == "vrrp" { words += ["ip", "protocol", vrrpName] } else { words += [rule.proto, "dport", String(rule.port!)] }
         return words.joined(separator: " ")
+    }
+
+    /// The whole rule lines nft may print for `rule` (VRRP by name or by number).
+    static func nftRules(_ rule: Rule) -> [String] {
+        [nftMatch(rule, vrrpName: "vrrp") + " accept", nftMatch(rule) + " accept"]
     }
 }

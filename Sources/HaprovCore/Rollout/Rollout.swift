@@ -41,7 +41,10 @@ struct Rollout {
                 return recaps
             }
         }
-        if !options.allAtOnce { preferredHolders(changed: Set(changing), failed: Set(failedHosts)) }
+        if !options.allAtOnce {
+            // A VIP still held by several nodes once every peer is changed fails the run.
+            for host in preferredHolders(changed: Set(changing), failed: Set(failedHosts)) { recaps[host]?.failed += 1 }
+        }
         return recaps
     }
 
@@ -189,16 +192,32 @@ struct Rollout {
     /// After the last batch, where the peers preempt, the VIP is back on the preferred node
     /// before apply returns (a first install starts both nodes at once; the preferred one takes
     /// the VIP a few adverts later), so that the smoke tests and `check` find the stack settled.
-    private func preferredHolders(changed: Set<String>, failed: Set<String>) {
+    /// Where the peers do not preempt, exactly one node holds it (a split that a change found
+    /// must be gone once every peer is changed). Returns the hosts whose group did not settle.
+    private func preferredHolders(changed: Set<String>, failed: Set<String>) -> [String] {
+        var unsettled: [String] = []
         for group in shape.vipGroups where !changed.isDisjoint(with: group.hosts) && failed.isDisjoint(with: group.hosts) {
-            guard !group.nopreempt, let preferred = group.preferred else { continue }
             let start = Date()
+            guard !group.nopreempt, let preferred = group.preferred else {
+                var seen = holders(group)
+                if seen.count == 1 { continue }
+                let settled = waitUntil { seen = holders(group); return seen.count == 1 }
+                let host = seen.first ?? group.hosts.sorted().first ?? ""
+                step(host, "gate", settled ? "\(seen[0]) alone holds the VIP \(group.vip)"
+                                           : (seen.isEmpty ? "no node holds the VIP \(group.vip)" : "\(seen.joined(separator: " and ")) hold the VIP \(group.vip)")
+                                             + " after \(Int(options.gateTimeout)) s (does VRRP reach every peer? a firewall?)", start, settled)
+                if !settled { unsettled.append(host) }
+                continue
+            }
             if holders(group) == [preferred] { continue }
             let settled = waitUntil { holders(group) == [preferred] }
             step(preferred, "gate", settled ? "\(preferred) holds the VIP \(group.vip), as the inventory says"
                                             : "the VIP \(group.vip) is not back on \(preferred) after \(Int(options.gateTimeout)) s (is its track script failing?)",
                  start, settled)
+            // Not back on the preferred node is reported; still held by several fails the run.
+            if !settled, holders(group).count > 1 { unsettled.append(preferred) }
         }
+        return unsettled
     }
 
     // MARK: Backends

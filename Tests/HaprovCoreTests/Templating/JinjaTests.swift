@@ -111,6 +111,12 @@ import Testing
         ("{{ l.0 + }}", "t.j2:1: an expression is missing"),
         ("{{ l", "t.j2:1: '{{' has no '}}'"),
         ("{{ l[0] }}\n{{ l[7] }}", "t.j2:2: list index 7 out of range"),
+        ("{% if l %}a{% else if l %}b{% endif %}", "t.j2:1: '{% else %}' takes nothing after it, not 'if l' (write {% elif ... %})"),
+        ("{% for x in l %}{% else %}{% endif %}", "t.j2:1: '{% endif %}' inside '{% for %}' (line 1) before its '{% endfor %}'"),
+        ("{{ " + String(repeating: "(", count: 5000) + "1" + String(repeating: ")", count: 5000) + " }}", "t.j2:1: an expression nested more than 100 deep"),
+        ("{{ " + String(repeating: "l[", count: 5000) + "0" + String(repeating: "]", count: 5000) + " }}", "t.j2:1: an expression nested more than 100 deep"),
+        (String(repeating: "{% if l %}", count: 5000), "t.j2:1: blocks nested more than 100 deep"),
+        ("{{ 'abc' * 9223372036854775807 }}", "t.j2:1: '*' would make a string too large"),
     ])
     func unsupportedFormsAreRefusedWithTheSpellingToUse(_ source: String, _ message: String) {
         #expect {

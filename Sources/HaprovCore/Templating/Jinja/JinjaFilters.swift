@@ -36,7 +36,7 @@ enum JinjaFilters {
             return .string(s.prefix(1).uppercased() + s.dropFirst().lowercased())
         case "title": return .string(try string(value).capitalized)
         case "trim": return .string(try string(value).trimmingCharacters(in: .whitespacesAndNewlines))
-        case "string": return .string(value.jinjaText)
+        case "string": return .string(value.pythonString)
         case "length", "count":
             switch value {
             case .list(let items): return .int(items.count)
@@ -77,15 +77,24 @@ enum JinjaFilters {
             }
         case "round":
             let digits = try arguments.optional(0, named: "precision").map { try renderer.integer($0, "round's precision") } ?? 0
+            let method = try arguments.optional(1, named: "method")?.jinjaText ?? "common"
             guard let n = value.number else { throw JinjaFailure("round needs a number, not \(value.pythonRepr)") }
+            guard case .double = value else { return value }
+            let rule: FloatingPointRoundingRule
+            switch method {
+            case "common": rule = .toNearestOrEven  // Python's round()
+            case "floor": rule = .down
+            case "ceil": rule = .up
+            default: throw JinjaFailure("round's method is common, floor or ceil, not '\(method)'")
+            }
             let scale = pow(10.0, Double(max(-300, min(300, digits))))
-            return .double((n * scale).rounded() / scale)
+            return .double((n * scale).rounded(rule) / scale)
         case "join":
             let separator = try arguments.optional(0, named: "d")?.jinjaText ?? ""
             let attribute = try arguments.optional(1, named: "attribute")?.jinjaText
             return .string(try value.jinjaItems().map { item in
-                guard let attribute else { return item.jinjaText }
-                return try attributeOf(item, attribute).jinjaText
+                guard let attribute else { return item.pythonString }
+                return try attributeOf(item, attribute).pythonString
             }.joined(separator: separator))
         case "first":
             guard let first = try value.jinjaItems().first else { throw JinjaFailure("'first' of an empty \(value.pythonType)") }
@@ -99,8 +108,9 @@ enum JinjaFilters {
             return .list(try value.jinjaItems().reversed())
         case "sort":
             let reverse = try arguments.optional(0, named: "reverse")?.jinjaTruth ?? false
+            let caseSensitive = try arguments.optional(1, named: "case_sensitive")?.jinjaTruth ?? false
             let attribute = try arguments.optional(2, named: "attribute")?.jinjaText
-            let keyed = try value.jinjaItems().map { item in (item, try attribute.map { try attributeOf(item, $0) } ?? item) }
+            let keyed = try value.jinjaItems().map { item in (item, Self.folded(try attribute.map { try attributeOf(item, $0) } ?? item, caseSensitive)) }
             var failure: Error?
             let sorted = keyed.sorted { a, b in
                 do { return try reverse ? b.1.jinjaLess(a.1) : a.1.jinjaLess(b.1) } catch { failure = error; return false }
@@ -108,8 +118,9 @@ enum JinjaFilters {
             if let failure { throw failure }
             return .list(sorted.map { $0.0 })
         case "unique":
+            let caseSensitive = try arguments.optional(0, named: "case_sensitive")?.jinjaTruth ?? false
             var seen: [Value] = []
-            for item in try value.jinjaItems() where !seen.contains(where: { $0.jinjaEquals(item) }) { seen.append(item) }
+            for item in try value.jinjaItems() where !seen.contains(where: { Self.folded($0, caseSensitive).jinjaEquals(Self.folded(item, caseSensitive)) }) { seen.append(item) }
             return .list(seen)
         case "union", "intersect", "difference":
             let other = try arguments.required(0, "the other list of '\(name)'").jinjaItems()
@@ -125,9 +136,13 @@ enum JinjaFilters {
             func flat(_ items: [Value]) -> [Value] { items.flatMap { if case .list(let inner) = $0 { return flat(inner) } else { return [$0] } } }
             return .list(flat(try value.jinjaItems()))
         case "min", "max":
+            let caseSensitive = try arguments.optional(0, named: "case_sensitive")?.jinjaTruth ?? false
             let items = try value.jinjaItems()
             guard var best = items.first else { throw JinjaFailure("'\(name)' of an empty list") }
-            for item in items.dropFirst() where try (name == "min" ? item.jinjaLess(best) : best.jinjaLess(item)) { best = item }
+            for item in items.dropFirst() {
+                let (a, b) = (Self.folded(item, caseSensitive), Self.folded(best, caseSensitive))
+                if try name == "min" ? a.jinjaLess(b) : b.jinjaLess(a) { best = item }
+            }
             return best
         case "sum":
             var total: Value = try arguments.optional(1, named: "start") ?? .int(0)
@@ -259,6 +274,12 @@ enum JinjaFilters {
         default:
             throw JinjaFailure("no filter named '\(name)' (haprov's templates have: \(supported.joined(separator: ", ")))")
         }
+    }
+
+    /// Jinja's sort, unique, min and max ignore case unless told otherwise.
+    static func folded(_ value: Value, _ caseSensitive: Bool) -> Value {
+        if !caseSensitive, case .string(let s) = value { return .string(s.lowercased()) }
+        return value
     }
 
     static func string(_ value: Value) throws -> String {
@@ -427,14 +448,15 @@ enum JinjaOperators {
         case ">=": return .bool(try !left.jinjaLess(right))
         case "in": return .bool(try contains(right, left))
         case "not in": return .bool(try !contains(right, left))
-        case "~": return .string(left.jinjaText + right.jinjaText)
+        case "~": return .string(left.pythonString + right.pythonString)
         default: break
         }
         switch (op, left, right) {
         case ("+", .string(let a), .string(let b)): return .string(a + b)
         case ("+", .list(let a), .list(let b)): return .list(a + b)
         case ("*", .string(let s), .int(let n)), ("*", .int(let n), .string(let s)):
-            guard n.magnitude * UInt(s.count) < 1 << 24 else { throw JinjaFailure("'*' would make a string too large") }
+            let size = n.magnitude.multipliedReportingOverflow(by: UInt(s.count))
+            guard !size.overflow, size.partialValue < 1 << 24 else { throw JinjaFailure("'*' would make a string too large") }
             return .string(String(repeating: s, count: max(0, n)))
         case (_, .int(let a), .int(let b)):
             switch op {
@@ -445,7 +467,9 @@ enum JinjaOperators {
             case "//", "%":
                 guard b != 0 else { throw JinjaFailure("integer division or modulo by zero") }
                 guard !(a == .min && b == -1) else { throw JinjaFailure("the result is too large") }
-                let quotient = Int((Double(a) / Double(b)).rounded(.down))
+                // Python's floor division: the quotient rounds toward minus infinity.
+                var quotient = a / b
+                if a % b != 0, (a < 0) != (b < 0) { quotient -= 1 }
                 return op == "//" ? .int(quotient) : .int(a - quotient * b)
             case "**":
                 guard b >= 0 else { return .double(pow(Double(a), Double(b))) }

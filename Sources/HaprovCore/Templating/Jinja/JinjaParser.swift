@@ -5,6 +5,9 @@ import Foundation
 struct JinjaParser {
     private var pieces: [JinjaPiece]
     private var position = 0
+    /// Blocks inside blocks; beyond `maxDepth` a template is refused rather than the stack overflowing.
+    private var depth = 0
+    static let maxDepth = 100
 
     static func parse(_ source: String) throws -> [JinjaNode] {
         var parser = JinjaParser(pieces: try JinjaLexer.pieces(source))
@@ -38,7 +41,18 @@ struct JinjaParser {
                 let trimmed = piece.content.trimmingCharacters(in: .whitespacesAndNewlines)
                 let tag = String(trimmed.prefix { $0.isLetter || $0 == "_" })
                 let rest = String(trimmed.dropFirst(tag.count))
-                if enders.contains(tag) { return (nodes, (tag, rest, piece.line)) }
+                if enders.contains(tag) {
+                    // `{% else if x %}` is not `{% elif x %}`: an end tag takes nothing after it.
+                    if tag != "elif", !rest.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                        throw JinjaFailure("'{% \(tag) %}' takes nothing after it, not '\(rest.trimmingCharacters(in: .whitespacesAndNewlines))'" + (tag == "else" ? " (write {% elif ... %})" : ""), line: piece.line)
+                    }
+                    return (nodes, (tag, rest, piece.line))
+                }
+                if ["if", "for"].contains(tag) {
+                    depth += 1
+                    guard depth <= Self.maxDepth else { throw JinjaFailure("blocks nested more than \(Self.maxDepth) deep", line: piece.line) }
+                }
+                defer { if ["if", "for"].contains(tag) { depth -= 1 } }
                 switch tag {
                 case "if": nodes.append(try branches(rest, line: piece.line))
                 case "for": nodes.append(.loop(try loop(rest, line: piece.line)))
@@ -86,7 +100,8 @@ struct JinjaParser {
         var otherwise: [JinjaNode] = []
         if end.tag == "else" {
             let (rest, last) = try nodes(until: ["endfor"])
-            guard last != nil else { throw JinjaFailure("'{% for %}' has no '{% endfor %}'", line: line) }
+            guard let last else { throw JinjaFailure("'{% for %}' has no '{% endfor %}'", line: line) }
+            guard last.tag == "endfor" else { throw JinjaFailure("'{% \(last.tag) %}' inside '{% for %}' (line \(line)) before its '{% endfor %}'", line: last.line) }
             otherwise = rest
         } else if end.tag != "endfor" {
             throw JinjaFailure("'{% \(end.tag) %}' inside '{% for %}' (line \(line)) before its '{% endfor %}'", line: end.line)
@@ -119,6 +134,8 @@ struct JinjaTokens {
     private var tokens: [Token] = []
     private var position = 0
     private let line: Int?
+    /// Nesting of brackets and unary operators; refused past JinjaParser.maxDepth.
+    private var depth = 0
     private static let operators = ["**", "//", "==", "!=", "<=", ">=", "(", ")", "[", "]", "{", "}", ",", ".", ":", "|", "~",
                                     "+", "-", "*", "/", "%", "<", ">", "="]
     private static let keywords: Set<String> = ["and", "or", "not", "in", "is", "if", "else"]
@@ -277,8 +294,18 @@ struct JinjaTokens {
     }
 
     private mutating func not() throws -> JinjaExpression {
-        if current == .name("not") { position += 1; return .not(try not()) }
+        if current == .name("not") {
+            position += 1
+            try deeper()
+            defer { depth -= 1 }
+            return .not(try not())
+        }
         return try compare()
+    }
+
+    private mutating func deeper() throws {
+        depth += 1
+        guard depth <= JinjaParser.maxDepth else { throw JinjaFailure("an expression nested more than \(JinjaParser.maxDepth) deep", line: line) }
     }
 
     private mutating func compare() throws -> JinjaExpression {
@@ -329,8 +356,13 @@ struct JinjaTokens {
     }
 
     private mutating func unary() throws -> JinjaExpression {
-        if accept(op: "-") { return try filtered(.negate(try unary())) }
-        if accept(op: "+") { return try unary() }
+        if current == .op("-") || current == .op("+") {
+            try deeper()
+            defer { depth -= 1 }
+            if accept(op: "-") { return try filtered(.negate(try unary())) }
+            position += 1
+            return try unary()
+        }
         return try filtered(try postfix(try primary()))
     }
 
@@ -390,6 +422,8 @@ struct JinjaTokens {
                 default: throw JinjaFailure("expected a name after '.', found \(describeCurrent)", line: line)
                 }
             } else if accept(op: "[") {
+                try deeper()
+                defer { depth -= 1 }
                 var start: JinjaExpression?
                 if current != .op(":") { start = try expression() }
                 if accept(op: ":") {
@@ -411,6 +445,8 @@ struct JinjaTokens {
 
     private mutating func arguments() throws -> JinjaArguments {
         try expect(op: "(")
+        try deeper()
+        defer { depth -= 1 }
         var arguments = JinjaArguments()
         while !accept(op: ")") {
             if case .name(let name)? = current, peek(1) == .op("=") {
@@ -430,6 +466,8 @@ struct JinjaTokens {
     private mutating func primary() throws -> JinjaExpression {
         guard let token = current else { throw JinjaFailure("an expression is missing", line: line) }
         position += 1
+        try deeper()
+        defer { depth -= 1 }
         switch token {
         case .name(let name):
             switch name {

@@ -26,11 +26,10 @@ struct JinjaRenderer {
             case .output(let expression, let line):
                 out += try at(line) { try value(expression).jinjaText }
             case .branches(let branches, let line):
+                // `if` has no scope of its own in Jinja: a `set` inside it is seen after it.
                 for branch in branches {
                     if let condition = branch.condition, try !at(line, { try value(condition).jinjaTruth }) { continue }
-                    frames.append([:])
                     try render(branch.body, into: &out)
-                    frames.removeLast()
                     break
                 }
             case .loop(let loop):

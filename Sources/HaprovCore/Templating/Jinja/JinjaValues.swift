@@ -39,6 +39,12 @@ extension Value {
         }
     }
 
+    /// Python's str(): what `~`, `join` and `string` make of a value (None is "None").
+    var pythonString: String {
+        if case .null = self { return "None" }
+        return jinjaText
+    }
+
     var pythonRepr: String {
         switch self {
         case .null: return "None"
