@@ -33,9 +33,10 @@ struct InventoryOptions: ParsableArguments {
         return try Project.inventory(inventory, limit: limit)
     }
 
-    /// Before any file is read: encrypted values need the password.
+    /// Before any file is read: encrypted values need the password (Haprov.main has already
+    /// taken HAPROV_VAULT_PASSWORD_FILE; the flag wins over it).
     func useVaultPassword() throws {
-        if let vaultPasswordFile { try VaultPassword.use(file: vaultPasswordFile) } else { try VaultPassword.useEnvironment() }
+        if let vaultPasswordFile { try VaultPassword.use(file: vaultPasswordFile) }
     }
 
     /// The run's project: inventory, selected hosts, their roles, variables (with -e) and connections.

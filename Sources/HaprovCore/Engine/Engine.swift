@@ -201,7 +201,7 @@ public struct Engine: Sendable {
                                         context: Dictionary(uniqueKeysWithValues: others.map { ($0.name, $0.connection) }))
         defer { transports.closeOpened() }
         let rollout = Rollout(shape: shape, options: options.rollout, reporter: reporter, transports: transports,
-                              serving: serving, previews: previews, observed: observed)
+                              serving: serving, previews: previews, observed: observed, holdersAtStart: holders)
         let applied = rollout.run(plan, changing: changing) { name in runners[name]!.apply(ready[name]!) }
         recaps.merge(applied) { _, new in new }
         for name in changing where recaps[name] == nil {

@@ -56,7 +56,7 @@ public struct FirewallModule: Module {
                 sources = [text]
             }
             for source in sources {
-                if let source, !Self.isIPv4Source(source) {
+                if let source, !IPv4Address.isNetwork(source) {
                     throw ModuleError(argument: place + ".from", message: "'\(source)' is not an IPv4 address or network")
                 }
                 // A single address is written without /32, as ufw, iptables and nft print it back.
@@ -64,14 +64,6 @@ public struct FirewallModule: Module {
             }
         }
         self.rules = rules
-    }
-
-    /// An address or a network, checked character by character (it reaches a root shell).
-    static func isIPv4Source(_ text: String) -> Bool {
-        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-        guard InventoryScaffold.isIPv4(String(parts[0])) else { return false }
-        guard parts.count == 2 else { return true }
-        return parts[1].count <= 2 && parts[1].allSatisfy { $0.isASCII && $0.isNumber } && (Int(parts[1]).map { (0...32).contains($0) } ?? false)
     }
 
     /// Which firewall filters what comes in, and its rules, in one command.

@@ -100,19 +100,3 @@ public struct NetworkConfigModule: Module {
         !name.isEmpty && name.count <= 15 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-@".contains($0)) }
     }
 }
-
-/// Four dotted decimal numbers, 0-255 each.
-struct IPv4Address: Equatable {
-    var octets: [Int]
-
-    init?(_ text: String) {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
-        var octets: [Int] = []
-        for part in parts {
-            guard !part.isEmpty, part.count <= 3, part.allSatisfy(\.isASCII), let value = Int(part), (0...255).contains(value) else { return nil }
-            octets.append(value)
-        }
-        self.octets = octets
-    }
-}

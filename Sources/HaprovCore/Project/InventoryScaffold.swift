@@ -57,22 +57,11 @@ public struct InventoryScaffold: Sendable {
     /// Whether `answer` fits the question; the reason when it does not.
     public static func problem(_ answer: String, for question: Question) -> String? {
         switch question.kind {
-        case .address: return isIPv4(answer) ? nil : "'\(answer)' is not an IPv4 address (e.g. \(question.seed))"
-        case .vip:
-            let parts = answer.split(separator: "/", omittingEmptySubsequences: false)
-            guard parts.count <= 2, isIPv4(String(parts[0])), parts.count == 1 || Int(parts[1]).map({ (0...32).contains($0) }) == true else {
-                return "'\(answer)' is not an IPv4 address with an optional /prefix (e.g. \(question.seed))"
-            }
-            return nil
+        case .address: return IPv4Address(answer) != nil ? nil : "'\(answer)' is not an IPv4 address (e.g. \(question.seed))"
+        case .vip: return IPv4Address.isNetwork(answer) ? nil : "'\(answer)' is not an IPv4 address with an optional /prefix (e.g. \(question.seed))"
         case .prefix: return Int(answer).map { (1...32).contains($0) } == true ? nil : "'\(answer)' is not a prefix length from 1 to 32"
-        case .interface:
-            return answer.range(of: #"^[A-Za-z0-9_.:-]{1,15}$"#, options: .regularExpression) != nil ? nil : "'\(answer)' is not an interface name (e.g. \(question.seed))"
+        case .interface: return NetworkConfigModule.isInterfaceName(answer) ? nil : "'\(answer)' is not an interface name (e.g. \(question.seed))"
         }
-    }
-
-    static func isIPv4(_ text: String) -> Bool {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { part in part.count <= 3 && Int(part).map { (0...255).contains($0) } == true && part.allSatisfy(\.isNumber) }
     }
 
     /// The inventory with `answers` (by question key) in place of the seed's values; unknown

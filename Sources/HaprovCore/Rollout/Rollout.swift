@@ -15,6 +15,8 @@ struct Rollout {
     let previews: [String: ChangePreview]
     /// What the first round trip saw of the traffic state, per host in the run.
     let observed: [String: RolloutObservation]
+    /// Hosts of the run that held a VIP in the first round trip.
+    let holdersAtStart: Set<String>
 
     /// Applies `changing` hosts with `apply`; returns every host's recap and whether the stack serves.
     func run(_ plan: RolloutPlan, changing: [String], apply: @escaping @Sendable (String) -> HostRecap) -> [String: HostRecap] {
@@ -79,10 +81,7 @@ struct Rollout {
             }
             drained = drain(host)
         }
-        // Who held the VIP before: a change cannot be blamed for a split it found (peers whose
-        // firewalls drop each other's VRRP hold it both until the last of them is changed).
         let vipGroup = options.allAtOnce ? nil : shape.vipGroup(of: host)
-        let holdersBefore = vipGroup.map(holders) ?? []
         var recap = apply(host)
         if recap.failed > 0 || recap.unreachable > 0 {
             let away = [handedOver.map { _ in "the VIP stays on its peer" }, drained.isEmpty ? nil : "it stays drained"].compactMap { $0 }
@@ -104,7 +103,7 @@ struct Rollout {
             recap.failed += 1
             return Outcome(recap: recap, problem: problem)
         }
-        if let group = vipGroup, let problem = vipGate(group, reporter: host, before: holdersBefore) {
+        if let group = vipGroup, let problem = vipGate(group, reporter: host) {
             recap.failed += 1
             return Outcome(recap: recap, problem: problem)
         }
@@ -172,10 +171,13 @@ struct Rollout {
     }
 
     /// Exactly one peer holds the VIP (the preferred node, where the peers preempt and all serve);
-    /// where several held it before the change, no more than before and at least one.
-    private func vipGate(_ group: StackShape.VIPGroup, reporter host: String, before: [String]) -> String? {
+    /// where several held it when the run began, no more than then and at least one: a change
+    /// cannot be blamed for a split it found (peers whose firewalls drop each other's VRRP hold
+    /// it both until the last of them is changed; the final gate then wants one holder).
+    private func vipGate(_ group: StackShape.VIPGroup, reporter host: String) -> String? {
         let start = Date()
         let expectPreferred = !group.nopreempt && group.hosts.allSatisfy { serving.contains($0) || $0 == host }
+        let before = group.hosts.filter(holdersAtStart.contains)
         let splitBefore = before.count > 1
         var seen: [String] = []
         let ok = waitUntil {

@@ -295,16 +295,7 @@ enum JinjaFilters {
     }
 
     static func lookup(_ container: Value, _ key: String) throws -> Value {
-        switch container {
-        case .map(let entries):
-            guard let found = entries[key] else { throw JinjaFailure("'dict object' has no attribute '\(key)'") }
-            return found
-        case .list(let items):
-            guard let index = Int(key), items.indices.contains(index) else { throw JinjaFailure("list has no index \(key)") }
-            return items[index]
-        default:
-            throw JinjaFailure("'\(container.pythonType) object' has no attribute '\(key)'")
-        }
+        try JinjaRenderer.member(of: .value(container), key).required()
     }
 
     static func expression(_ pattern: String) throws -> NSRegularExpression {
@@ -398,19 +389,11 @@ enum JinjaMethods {
             let key = try arguments.required(0, "get's key").jinjaText
             if let found = entries[key] { return found }
             return try arguments.optional(1, named: "default") ?? .null
-        case (.string(let s), "split"):
-            if let separator = try arguments.optional(0, named: "sep")?.jinjaText, !separator.isEmpty {
-                return .list(s.components(separatedBy: separator).map(Value.string))
-            }
-            return .list(s.split(whereSeparator: \.isWhitespace).map { .string(String($0)) })
-        case (.string(let s), "strip"): return .string(s.trimmingCharacters(in: .whitespacesAndNewlines))
-        case (.string(let s), "lower"): return .string(s.lowercased())
-        case (.string(let s), "upper"): return .string(s.uppercased())
+        // The string methods that are filters too, with the same arguments.
+        case (.string, "split"), (.string, "lower"), (.string, "upper"), (.string, "replace"), (.string, "strip"):
+            return try JinjaFilters.apply(method == "strip" ? "trim" : method, to: .value(value), arguments: arguments, renderer: JinjaRenderer(variables: [:]))
         case (.string(let s), "startswith"): return .bool(s.hasPrefix(try arguments.required(0, "startswith's prefix").jinjaText))
         case (.string(let s), "endswith"): return .bool(s.hasSuffix(try arguments.required(0, "endswith's suffix").jinjaText))
-        case (.string(let s), "replace"):
-            let old = try arguments.required(0, "replace's old text").jinjaText
-            return .string(old.isEmpty ? s : s.replacingOccurrences(of: old, with: try arguments.required(1, "replace's new text").jinjaText))
         case (.string(let separator), "join"):
             return .string(try arguments.required(0, "join's list").jinjaItems().map(\.jinjaText).joined(separator: separator))
         default:

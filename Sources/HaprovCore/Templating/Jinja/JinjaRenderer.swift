@@ -7,7 +7,7 @@ struct JinjaRenderer {
     private let globals: [String: Value]
     /// Loop variables and `set` names, innermost last.
     private var frames: [[String: Value]] = []
-    /// Loops nested deeper than this are a mistake, not a template.
+    /// A template that writes more than this is a runaway loop, not a config file.
     private static let maxOutput = 64 << 20
 
     init(variables: [String: Value]) { self.globals = variables }
@@ -107,13 +107,13 @@ struct JinjaRenderer {
             if name == "forloop" { throw JinjaFailure("'forloop' is Stencil's; write loop.index, loop.first, loop.last as in Ansible") }
             return .undefined("'\(name)' is undefined (define it in the inventory, group_vars, host_vars or the role's defaults)")
         case .attribute(let base, let name):
-            return try member(of: evaluate(base), name, subscripted: false)
+            return Self.member(of: try evaluate(base), name)
         case .index(let base, let key):
             let container = try evaluate(base)
             let key = try value(key)
-            if case .string(let name) = key { return try member(of: container, name, subscripted: true) }
+            if case .string(let name) = key { return Self.member(of: container, name) }
             guard case .int(let index) = key else { throw JinjaFailure("an index must be a number or a string, not \(key.pythonRepr)") }
-            return try member(of: container, String(index), subscripted: true)
+            return Self.member(of: container, String(index))
         case .slice(let base, let start, let end):
             let container = try value(base)
             let from = try start.map { try integer(value($0), "a slice bound") }
@@ -169,7 +169,7 @@ struct JinjaRenderer {
     }
 
     /// `a.b` or `a["b"]`: a dict's key, a list's or string's index; missing is undefined.
-    private func member(of container: JinjaOperand, _ name: String, subscripted: Bool) throws -> JinjaOperand {
+    static func member(of container: JinjaOperand, _ name: String) -> JinjaOperand {
         guard case .value(let base) = container else { return container }
         switch base {
         case .map(let entries):
