@@ -49,9 +49,9 @@ struct ApplyCommand: ParsableCommand {
         // hosts' roles declare a front and backends to test (meta/smoke.yml).
         let declared = jobs.flatMap(\.roles).compactMap(\.smoke)
         if smoke, declared.contains(where: { $0.front != nil }), declared.contains(where: { $0.backend != nil }) {
-            if engineOptions.format == .human { StandardOutput.out.write("\n") }
+            if engineOptions.output.format == .human { StandardOutput.out.write("\n") }
             handedOver = true
-            if try !SmokeSession.run(jobs: jobs, inventoryPath: loaded.path, report: report, open: summary.connections, json: engineOptions.format == .json) {
+            if try !SmokeSession.run(jobs: jobs, inventoryPath: loaded.path, report: report, open: summary.connections, json: engineOptions.output.format == .json) {
                 throw ExitCode(HaprovExit.failure)
             }
         }

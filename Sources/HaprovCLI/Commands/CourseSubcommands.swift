@@ -103,7 +103,7 @@ extension CourseCommand {
         func run() throws {
             let lab = self.lab, check = self.check
             try CourseCommand.run(labs, command: check ? "reset --check" : "reset", arguments: { inventory in
-                lab ? ["lab", "reset", inventory] : ["reset", inventory] + (check ? ["--check"] : [])
+                lab ? ["lab", "reset", inventory] : ["reset", inventory, "--format", "json"] + (check ? ["--check"] : [])
             }) { name, result in lab ? LabOutcome.status(name, result, done: "fresh hosts") : LabOutcome.reset(name, result, check: check) }
         }
     }

@@ -13,7 +13,7 @@ struct TestCommand: ParsableCommand {
     @OptionGroup var report: ReportOptions
 
     @Option(name: .long, help: "Output: human (default) or json (one `smoke` event per test).")
-    var format: EngineRunOptions.Format = .human
+    var format: OutputOptions.Format = .human
 
     @Option(name: .long, help: "Folder of roles (default: found beside the inventory).")
     var rolesPath: String?

@@ -5,7 +5,7 @@ import HaprovSSH
 
 /// Flags shared by `apply` and `check`: what to run and how to report it.
 struct EngineRunOptions: ParsableArguments {
-    enum Format: String, ExpressibleByArgument, CaseIterable { case human, json }
+    @OptionGroup var output: OutputOptions
 
     @Option(name: .long, help: "Only tasks with these tags (comma-separated; a role's name tags all its tasks).")
     var tags: String?
@@ -35,33 +35,11 @@ struct EngineRunOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("apply: at most N changing hosts at once, over every play (the stack's shape still orders them); 0 changes every host at once, with no drain, hand-over or health gate.", valueName: "N"))
     var serial: Int?
 
-    @Flag(name: .long, help: "Show unified diffs of files (secrets masked).")
-    var diff = false
-
-    @Flag(name: [.short, .long], help: "Also list skipped tasks and details.")
-    var verbose = false
-
-    @Option(name: .long, help: "Output: human (default) or json (one JSON event per line).")
-    var format: Format = .human
-
     @Option(name: .long, help: "Folder of roles (default: Roles/ beside the inventory, its parent, the current folder, or haprov's own).")
     var rolesPath: String?
 
     func validate() throws {
         if let serial, serial < 0 { throw ValidationError("--serial \(serial): give a number of hosts, 0 for all at once") }
-    }
-
-    @Option(name: .long, help: ArgumentHelp("Also write every task of every host as JUnit XML, for CI tools.", valueName: "FILE"))
-    var junit: String?
-
-    func reporter(command: String = "check") -> any Reporter {
-        let chosen: any Reporter
-        switch format {
-        case .human: chosen = HumanReporter(output: StandardOutput.out, showDiff: diff, verbose: verbose)
-        case .json: chosen = JSONLinesReporter(output: StandardOutput.out)
-        }
-        guard let junit else { return chosen }
-        return JUnitReporter(wrapping: chosen, path: junit, command: command)
     }
 
     /// The inventory's jobs (with -e) run through the engine: what `apply` and `check` share.
@@ -88,10 +66,9 @@ struct EngineRunOptions: ParsableArguments {
         } catch {
             throw ValidationError("\(error)")
         }
-        let chosen = reporter(command: check ? "check" : "apply")
-        let engine = Engine(factory: SSHTransportFactory(), reporter: chosen, options: options)
-        let summary = engine.run(jobs, context: context)
-        if let junit = chosen as? JUnitReporter, let problem = junit.writeError { throw CommandFailure(problem) }
+        let summary = try output.run(command: check ? "check" : "apply") { reporter in
+            Engine(factory: SSHTransportFactory(), reporter: reporter, options: options).run(jobs, context: context)
+        }
         return (loaded, jobs, summary)
     }
 

@@ -79,25 +79,16 @@ enum LabOutcome {
         return ClassTable.Row(lab: lab, status: .failed, detail: problem.map { String($0).trimmingCharacters(in: .whitespaces) } ?? "exit \(result.exitStatus)")
     }
 
-    /// `haprov reset [--check]`: its `host | verdict` lines counted.
+    /// `haprov reset [--check] --format json`: its hosts counted by what their reset task did.
     static func reset(_ lab: String, _ result: CommandResult, check: Bool) -> ClassTable.Row {
-        var verdicts: [String: Int] = [:]
-        var unreachable: [String] = []
-        for line in result.stdoutText.split(separator: "\n") where line.contains(" | ") {
-            let parts = line.components(separatedBy: " | ")
-            let verdict = parts[1].split(separator: " ").prefix(2).joined(separator: " ")
-            if verdict.hasPrefix("UNREACHABLE") { unreachable.append(parts[0]); continue }
-            verdicts[verdict.hasPrefix("would") ? "would reset" : String(verdict.split(separator: " ")[0]), default: 0] += 1
+        var row = read(lab, result)
+        guard row.status == .ok else {
+            if row.status == .failed, row.detail.isEmpty { row.detail = firstLine(result.stderrText) }
+            return row
         }
-        if !unreachable.isEmpty {
-            return ClassTable.Row(lab: lab, status: .unreachable, detail: unreachable.map { "\($0): unreachable" }.joined(separator: "; "))
-        }
-        if result.exitStatus == 1 || verdicts["failed"] != nil {
-            let failed = verdicts["failed"] ?? 0
-            return ClassTable.Row(lab: lab, status: .failed, detail: failed > 0 ? "\(failed) host(s) could not be reset" : firstLine(result.stderrText))
-        }
-        if let pending = verdicts["would reset"] { return ClassTable.Row(lab: lab, status: .drift, detail: "\(pending) host(s) would be reset") }
-        if let done = verdicts["reset"] { return ClassTable.Row(lab: lab, status: .ok, detail: "\(done) host(s) reset") }
-        return ClassTable.Row(lab: lab, status: .ok, detail: "every host matches the course baseline")
+        let changed = Set(events(result).filter { $0["event"] as? String == "task" && $0["status"] as? String == "changed" }.compactMap { $0["host"] as? String })
+        if changed.isEmpty { return ClassTable.Row(lab: lab, status: .ok, detail: "every host matches the course baseline") }
+        return check ? ClassTable.Row(lab: lab, status: .drift, detail: "\(changed.count) host(s) would be reset")
+            : ClassTable.Row(lab: lab, status: .ok, detail: "\(changed.count) host(s) reset")
     }
 }

@@ -16,6 +16,7 @@ public enum ModuleRegistry {
         FirewallModule.self,
         IprouteModule.self,
         NetworkConfigModule.self,
+        ResetModule.self,
     ]
 
     public static func module(named name: String) throws -> any Module.Type {

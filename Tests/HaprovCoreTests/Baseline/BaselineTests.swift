@@ -12,6 +12,16 @@ import Testing
         return Engine(factory: LocalFactory(), reporter: CollectingReporter(), options: options).run([job])
     }
 
+    /// `haprov reset` of the same host: the run and the changes its reset task made (or would make).
+    func reset(root: String, check: Bool) -> (RunSummary, [String]) {
+        let job = HostJob(name: "lb1", connection: ConnectionSpec(name: "lb1", address: "127.0.0.1"), roles: [.reset(directory: root + "/baseline")], variables: [:])
+        var options = EngineOptions()
+        options.check = check
+        let reporter = CollectingReporter()
+        let summary = Engine(factory: LocalFactory(), reporter: reporter, options: options).run([job])
+        return (summary, reporter.results.flatMap(\.changes))
+    }
+
     @Test func resetPutsBackOriginalFilesAndRemovesCreatedOnes() throws {
         let root = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -25,18 +35,23 @@ import Testing
         try "edited\n".write(toFile: root + "/etc/demo/one.txt", atomically: true, encoding: .utf8)
         #expect(try apply(root: root).succeeded)
 
-        let transport = LocalTransport()
-        let dry = try transport.run(Baseline.resetScript(dryRun: true, directory: root + "/baseline"))
-        #expect(dry.stdoutText.contains("restore \(root)/etc/demo/demo.conf"))
-        #expect(dry.stdoutText.contains("remove \(root)/etc/demo/one.txt"))
+        // Reset is a run like any other: check plans and changes nothing.
+        let (dry, planned) = reset(root: root, check: true)
+        #expect(dry.succeeded && dry.changed)
+        #expect(planned == ["restore \(root)/etc/demo/demo.conf", "remove \(root)/etc/demo/one.txt", "remove \(root)/etc/demo/two.txt",
+                            "remove \(root)/handler-ran", "forget the baseline (the next apply records a new one)"], "\(planned)")
         #expect(FileManager.default.fileExists(atPath: root + "/etc/demo/one.txt"))
 
-        let reset = try transport.run(Baseline.resetScript(dryRun: false, directory: root + "/baseline"))
-        #expect(reset.succeeded, "\(reset.stderrText)")
+        let (done, applied) = reset(root: root, check: false)
+        #expect(done.succeeded && applied == planned, "\(applied)")
         #expect(try String(contentsOfFile: root + "/etc/demo/demo.conf", encoding: .utf8) == original)
         #expect(!FileManager.default.fileExists(atPath: root + "/etc/demo/one.txt"))
         #expect(!FileManager.default.fileExists(atPath: root + "/handler-ran"))
         #expect(!FileManager.default.fileExists(atPath: root + "/baseline"))
+
+        // Nothing left to put back: the reset is ok, and a host haprov never touched is too.
+        let (again, none) = reset(root: root, check: true)
+        #expect(again.succeeded && !again.changed && none.isEmpty, "\(none)")
 
         // After a reset, a fresh apply works and records a new baseline.
         #expect(try apply(root: root).succeeded)
