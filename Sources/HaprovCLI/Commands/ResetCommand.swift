@@ -18,8 +18,9 @@ struct ResetCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        // The roles' argument specs hold for reset too: a wrong value is said before any host is reached.
-        let project = try inventory.project(rolesPath: nil)
+        // The plays' roles' argument specs hold for reset too: a wrong value is said before any
+        // host is reached. An inventory without plays is reset all the same.
+        let project = try inventory.project(rolesPath: nil, plays: false)
         var options = EngineOptions()
         options.check = check
         options.forks = inventory.forks

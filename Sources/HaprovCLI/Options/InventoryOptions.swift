@@ -40,13 +40,14 @@ struct InventoryOptions: ParsableArguments {
     }
 
     /// The run's project: inventory, selected hosts, their roles, variables (with -e) and connections.
-    func project(rolesPath: String?, extraVariables: [String: Value] = [:], connecting: Bool = true, context: Bool = false) throws -> Project {
+    func project(rolesPath: String?, extraVariables: [String: Value] = [:], connecting: Bool = true, context: Bool = false, plays: Bool = true) throws -> Project {
         try useVaultPassword()
         var request = Project.Request(inventoryPath: inventory, limit: limit, rolesPath: rolesPath)
         request.extraVariables = extraVariables
         request.connection = connectionDefaults
         request.connecting = connecting
         request.context = context
+        request.plays = plays
         return try Project.load(request)
     }
 

@@ -81,9 +81,10 @@ enum LabOutcome {
 
     /// `haprov reset [--check] --format json`: its hosts counted by what their reset task did.
     static func reset(_ lab: String, _ result: CommandResult, check: Bool) -> ClassTable.Row {
-        var row = read(lab, result)
-        guard row.status == .ok else {
-            if row.status == .failed, row.detail.isEmpty { row.detail = firstLine(result.stderrText) }
+        // With --check, a host that would be reset exits 2: drift, not a failure.
+        var row = read(lab, result, check: check)
+        if row.status == .failed || row.status == .unreachable {
+            if row.detail.isEmpty { row.detail = firstLine(result.stderrText) }
             return row
         }
         let changed = Set(events(result).filter { $0["event"] as? String == "task" && $0["status"] as? String == "changed" }.compactMap { $0["host"] as? String })

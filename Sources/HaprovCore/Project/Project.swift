@@ -28,6 +28,8 @@ public struct Project {
         public var connecting = true
         /// Also build the jobs of the hosts the limit leaves out (see `context`).
         public var context = false
+        /// False for commands that run no role (reset): an inventory without plays is fine.
+        public var plays = true
 
         public init(inventoryPath: String, limit: String? = nil, rolesPath: String? = nil) {
             self.inventoryPath = inventoryPath
@@ -58,7 +60,9 @@ public struct Project {
                                                    + ProjectPaths.candidates("Roles", inventory: inventory.path).joined(separator: ", "),
                                                    fix: "--roles-path DIR, or install haprov with Scripts/install")])
         }
-        let playbook = try Playbook(inventory.groupVariables("all")[Playbook.variable], source: inventory.path)
+        let declared = inventory.groupVariables("all")[Playbook.variable]
+        let playbook = declared == nil && !request.plays ? try Playbook(.list([]), source: inventory.path)
+            : try Playbook(declared, source: inventory.path)
         let loaded = try playbook.loadRoles(from: folders)
         let byName = Dictionary(uniqueKeysWithValues: loaded.map { ($0.name, $0) })
         let rolesOfHost = try playbook.roles(select: { try inventory.select(limit: $0) })
