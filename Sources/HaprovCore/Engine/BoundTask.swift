@@ -59,10 +59,18 @@ struct BoundTask {
         }
     }
 
-    /// Adds the host's facts, so that variables and templates that need them can render.
-    mutating func learn(_ facts: [String: Value], renderer: TemplateRenderer, scopes: inout ResolvedScopes) {
-        rawVariables.merge(facts) { mine, _ in mine }
+    /// Adds the host's facts, so that variables and templates that need them can render, in
+    /// their layer of `HostVariables`: above the inventory and role defaults, under `-e`
+    /// (`kept`) and the loop's `item`. A task built before with a value a fact replaces is
+    /// built again (rare: a variable named like a fact).
+    mutating func learn(_ facts: [String: Value], kept: Set<String>, renderer: TemplateRenderer, scopes: inout ResolvedScopes) {
+        var replaced = false
+        for (name, value) in facts where !kept.contains(name) && name != "item" {
+            if let old = rawVariables[name], old != value { replaced = true }
+            rawVariables[name] = value
+        }
         variables = scopes.resolve(rawVariables, renderer: renderer)
+        if replaced { module = nil }
     }
 
     /// Whether every `when:` condition holds.

@@ -10,18 +10,23 @@ extension SecretMasking {
     }
 }
 
-/// One host's job: how to reach it, which roles run there, and its inventory variables.
+/// One host's job: how to reach it, which roles run there, and its variables layer by layer.
 public struct HostJob: Sendable {
     public var name: String
     public var connection: ConnectionSpec
     public var roles: [Role]
-    public var variables: [String: Value]
+    public var variables: HostVariables
 
-    public init(name: String, connection: ConnectionSpec, roles: [Role], variables: [String: Value]) {
+    public init(name: String, connection: ConnectionSpec, roles: [Role], variables: HostVariables) {
         self.name = name
         self.connection = connection
         self.roles = roles
         self.variables = variables
+    }
+
+    /// A job whose variables are given whole (tests, tools).
+    public init(name: String, connection: ConnectionSpec, roles: [Role], variables: [String: Value]) {
+        self.init(name: name, connection: connection, roles: roles, variables: HostVariables(variables))
     }
 }
 
@@ -29,8 +34,7 @@ extension HostJob {
     /// The host's variables as its roles see them: role defaults under the inventory's, with
     /// templated values rendered (facts not yet known stay templates).
     public func resolvedVariables(_ renderer: TemplateRenderer = TemplateRenderer()) -> [String: Value] {
-        let defaults = roles.reduce(into: [String: Value]()) { merged, role in merged.merge(role.defaults) { _, new in new } }
-        return renderer.resolveVariables(defaults.merging(variables) { _, host in host })
+        renderer.resolveVariables(variables.merged(defaults: roles.map(\.defaults)))
     }
 }
 

@@ -126,7 +126,7 @@ struct HostRunner {
     private func gather(on transport: any Transport, extraQueries: [FactQuery]) throws -> PreparedHost {
         var scopes = ResolvedScopes()
         var tasks = job.roles.flatMap { role in
-            BoundTask.bind(role.tasks, role: role, variables: role.defaults.merging(job.variables) { _, host in host },
+            BoundTask.bind(role.tasks, role: role, variables: job.variables.merged(defaults: [role.defaults]),
                            renderer: renderer, topLevelTemplates: options.topLevelTemplates, hostName: job.name, scopes: &scopes)
         }.filter(selectedByTags)
         if let start = options.startAtTask {
@@ -140,7 +140,7 @@ struct HostRunner {
 
         // With host facts known, rebuild tasks that needed them; gather what those add.
         for index in tasks.indices {
-            tasks[index].learn(hostFacts, renderer: renderer, scopes: &scopes)
+            tasks[index].learn(hostFacts, kept: Set(job.variables.extra.keys), renderer: renderer, scopes: &scopes)
             if tasks[index].module == nil {
                 tasks[index].build(renderer: renderer, topLevelTemplates: options.topLevelTemplates, hostName: job.name)
             }
@@ -203,7 +203,7 @@ struct HostRunner {
         var scopes = ResolvedScopes()
         for role in job.roles {
             let chosen = role.handlers.filter { notified.contains($0.name) || !notified.isDisjoint(with: $0.listen) }
-            let variables = role.defaults.merging(job.variables) { _, host in host }.merging(hostFacts) { mine, _ in mine }
+            let variables = job.variables.with(facts: hostFacts).merged(defaults: [role.defaults])
             handlers += BoundTask.bind(chosen, role: role, variables: variables, renderer: renderer,
                                        topLevelTemplates: options.topLevelTemplates, hostName: job.name, isHandler: true, scopes: &scopes)
         }

@@ -64,24 +64,24 @@ public struct Inventory: Sendable {
     /// group vars (by depth, then ansible_group_priority, then name), group_vars/all,
     /// group_vars/GROUP, inventory-file host vars, host_vars/HOST. Dictionaries are replaced.
     public func variables(for host: String, magic: Bool = true) -> [String: Value] {
-        var merged: [String: Value] = [:]
-        for layer in layers(for: host) { merged.merge(layer.values) { _, new in new } }
-        if magic {
-            merged["inventory_hostname"] = .string(host)
-            merged["inventory_hostname_short"] = .string(String(host.split(separator: ".").first ?? Substring(host)))
-            merged["group_names"] = .list(groups(of: host).filter { $0 != "all" && $0 != "ungrouped" }.sorted().map { .string($0) })
-            merged["inventory_dir"] = .string(directory)
-            merged["groups"] = .map(Dictionary(uniqueKeysWithValues: groupOrder.map { ($0, Value.list(hosts(in: $0).map { .string($0) })) }))
-        }
-        return merged
+        HostVariables(inventory: variableLayers(for: host), magic: magic ? magicVariables(for: host) : [:]).merged()
     }
 
-    /// A host's variables for its job: the inventory's, `-e` above them, and `hostvars` (built
-    /// once per run by `hostvars(extra:)` and shared by every job).
-    public func jobVariables(for host: String, extra: [String: Value], hostvars: Value) -> [String: Value] {
-        var variables = self.variables(for: host).merging(extra) { _, given in given }
-        variables["hostvars"] = hostvars
-        return variables
+    /// Ansible's magic variables of a host (`hostvars` is added per run, see `jobVariables`).
+    func magicVariables(for host: String) -> [String: Value] {
+        ["inventory_hostname": .string(host),
+         "inventory_hostname_short": .string(String(host.split(separator: ".").first ?? Substring(host))),
+         "group_names": .list(groups(of: host).filter { $0 != "all" && $0 != "ungrouped" }.sorted().map { .string($0) }),
+         "inventory_dir": .string(directory),
+         "groups": .map(Dictionary(uniqueKeysWithValues: groupOrder.map { ($0, Value.list(hosts(in: $0).map { .string($0) })) }))]
+    }
+
+    /// A host's variables for its job, layer by layer: the inventory's, the magic variables with
+    /// `hostvars` (built once per run by `hostvars(extra:)` and shared by every job), `-e`.
+    public func jobVariables(for host: String, extra: [String: Value], hostvars: Value) -> HostVariables {
+        var magic = magicVariables(for: host)
+        magic["hostvars"] = hostvars
+        return HostVariables(inventory: variableLayers(for: host), magic: magic, extra: extra)
     }
 
     /// Every host's variables as templates see them through `hostvars[h]` (Ansible's magic
@@ -91,21 +91,20 @@ public struct Inventory: Sendable {
     public func hostvars(extra: [String: Value] = [:]) -> Value {
         let renderer = TemplateRenderer()
         return .map(Dictionary(uniqueKeysWithValues: hostNames.map { host in
-            var variables = self.variables(for: host).merging(extra) { _, given in given }
-            variables["groups"] = nil
+            var magic = magicVariables(for: host)
+            magic["groups"] = nil
+            let variables = HostVariables(inventory: variableLayers(for: host), magic: magic, extra: extra).merged()
             return (host, Value.map(renderer.resolveVariables(variables)))
         }))
     }
 
     /// Where each of the host's variables is set, by the same precedence (file:line:column).
     public func variableLocations(for host: String) -> [String: String] {
-        var merged: [String: String] = [:]
-        for layer in layers(for: host) { merged.merge(layer.locations) { _, new in new } }
-        return merged
+        HostVariables(inventory: variableLayers(for: host)).locations
     }
 
-    /// The host's variable layers, lowest precedence first.
-    private func layers(for host: String) -> [(values: [String: Value], locations: [String: String])] {
+    /// The host's inventory layers, lowest precedence first.
+    public func variableLayers(for host: String) -> [HostVariables.Layer] {
         let memberOf = groups(of: host).sorted { a, b in
             let (da, db) = (depth(a), depth(b))
             if da != db { return da < db }
@@ -114,11 +113,13 @@ public struct Inventory: Sendable {
             if pa != pb { return pa < pb }
             return a < b
         }
-        var layers = memberOf.map { (groups[$0]?.vars ?? [:], groups[$0]?.varLocations ?? [:]) }
-        layers.append((groups["all"]?.folderVars ?? [:], groups["all"]?.folderVarLocations ?? [:]))
-        layers += memberOf.filter { $0 != "all" }.map { (groups[$0]?.folderVars ?? [:], groups[$0]?.folderVarLocations ?? [:]) }
-        layers.append((hostVars[host] ?? [:], hostVarLocations[host] ?? [:]))
-        layers.append((hostFolderVars[host] ?? [:], hostFolderVarLocations[host] ?? [:]))
+        var layers = memberOf.map { HostVariables.Layer(kind: .group, owner: $0, values: groups[$0]?.vars ?? [:], locations: groups[$0]?.varLocations ?? [:]) }
+        layers.append(HostVariables.Layer(kind: .groupVars, owner: "all", values: groups["all"]?.folderVars ?? [:], locations: groups["all"]?.folderVarLocations ?? [:]))
+        layers += memberOf.filter { $0 != "all" }.map {
+            HostVariables.Layer(kind: .groupVars, owner: $0, values: groups[$0]?.folderVars ?? [:], locations: groups[$0]?.folderVarLocations ?? [:])
+        }
+        layers.append(HostVariables.Layer(kind: .host, owner: host, values: hostVars[host] ?? [:], locations: hostVarLocations[host] ?? [:]))
+        layers.append(HostVariables.Layer(kind: .hostVars, owner: host, values: hostFolderVars[host] ?? [:], locations: hostFolderVarLocations[host] ?? [:]))
         return layers
     }
 

@@ -75,9 +75,8 @@ public struct Project {
         // together with any connection problem.
         let unconnected = hosts.map { job(ConnectionSpec(name: $0, address: $0)) }
         SecretMasking.register(jobs: unconnected)
-        var problems = ArgumentSpecs.validate(unconnected) { host in
-            inventory.variableLocations(for: host).merging(Dictionary(uniqueKeysWithValues: request.extraVariables.keys.map { ($0, "-e \($0)") })) { _, e in e }
-        }
+        let locations = Dictionary(uniqueKeysWithValues: unconnected.map { ($0.name, $0.variables.locations) })
+        var problems = ArgumentSpecs.validate(unconnected) { locations[$0] ?? [:] }
         var project = Project(inventory: inventory, playbook: playbook, hosts: hosts, jobs: unconnected, context: [], rolesPath: roles,
                               templatesPath: ProjectPaths.find("Templates", inventory: inventory.path, explicit: nil))
         if request.connecting {

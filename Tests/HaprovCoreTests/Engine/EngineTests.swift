@@ -105,7 +105,7 @@ import Testing
         let root = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         var job = try job(root: root)
-        job.variables["inventory_hostname"] = nil
+        job.variables = HostVariables(job.variables.merged().filter { $0.key != "inventory_hostname" })
         let (summary, results) = run(job)
         #expect(!summary.succeeded)
         let failure = try #require(results.first { $0.status == .failed })
