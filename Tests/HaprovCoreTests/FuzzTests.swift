@@ -55,7 +55,7 @@ import Testing
             let path = folder + "/inv.yml"
             try Self.mutate(seed, &random).write(toFile: path, atomically: true, encoding: .utf8)
             let seconds = Self.timed("inventory") {
-                do { _ = try Inventory.load(path: path) } catch let error as InventoryError {
+                do { _ = try Inventory.load(path: path) } catch let error as LoadError {
                     refused += 1
                     #expect(error.problems.allSatisfy { $0.location.hasPrefix(path) }, "round \(round): \(error)")
                 } catch {

@@ -235,7 +235,7 @@ struct HostRunner {
             return finish(.failed, "when: \(error)")
         }
         guard let module = task.module else {
-            return finish(.failed, "\(task.task.location): \(task.pendingError.map { "\($0)" } ?? "cannot build task")")
+            return finish(.failed, task.pendingError.map { Diagnostic.from($0, at: task.task.location).description } ?? "\(task.task.location): cannot build task")
         }
         if stale {
             // Something changed earlier: read again the facts of this and every later task.
@@ -245,7 +245,7 @@ struct HostRunner {
         }
         let plan: Plan
         do { plan = try module.plan(facts) } catch {
-            return finish(.failed, "\(task.task.location): \(error)")
+            return finish(.failed, Diagnostic.from(error, at: task.task.location).description)
         }
         if plan.isEmpty {
             // In check mode a handler is reported as what it would do, like any other change.

@@ -25,7 +25,7 @@ extension Inventory {
         // Where the variable is written (file:line:column), else the inventory.
         let places = variableLocations(for: host)
         func fail(_ message: String, _ variables: String...) -> LoadError {
-            LoadError(problems: [LoadProblem(location: variables.lazy.compactMap { places[$0] }.first ?? path, message: "\(host): \(message)")])
+            LoadError(problems: [Diagnostic(location: variables.lazy.compactMap { places[$0] }.first ?? path, message: "\(host): \(message)")])
         }
         if let connection = text("ansible_connection"), connection != "ssh" {
             throw fail("ansible_connection \(connection) is not supported: haprov connects over SSH", "ansible_connection")

@@ -1,47 +1,37 @@
 import Foundation
 import Yams
 
-/// Every problem found in an inventory, each with file:line:column.
-public struct InventoryError: Error, Sendable, CustomStringConvertible {
-    public var problems: [LoadProblem]
-    public var description: String {
-        "inventory has \(problems.count) problem\(problems.count == 1 ? "" : "s"):\n" + problems.map { "  " + $0.description }.joined(separator: "\n")
-    }
-}
-
 extension Inventory {
     static let groupKeys = ["hosts", "children", "vars"]
 
     /// Reads an Ansible YAML inventory and the group_vars/ and host_vars/ folders beside it.
-    /// All problems are collected and thrown together as `InventoryError`.
+    /// All problems are collected and thrown together as `LoadError`.
     public static func load(path: String) throws -> Inventory {
         var inventory = Inventory(path: path)
-        var problems: [LoadProblem] = []
+        var problems: [Diagnostic] = []
         let document: YAMLDocument
-        do { document = try YAMLDocument(path: path) } catch let error as LoadError {
-            throw InventoryError(problems: error.problems)
-        }
+        document = try YAMLDocument(path: path)
         inventory.groups["all"] = Group(name: "all")
         inventory.groupOrder = ["all", "ungrouped"]
         inventory.groups["ungrouped"] = Group(name: "ungrouped")
         guard let root = document.root else {
-            throw InventoryError(problems: [LoadProblem(location: path, message: "the inventory is empty", fix: "start with all: hosts: ...")])
+            throw LoadError(problems: [Diagnostic(location: path, message: "the inventory is empty", fix: "start with all: hosts: ...")])
         }
         guard case .mapping(let mapping) = root else {
-            throw InventoryError(problems: [LoadProblem(location: document.location(root), message: "the inventory must be a mapping of groups (all: ...)")])
+            throw LoadError(problems: [Diagnostic(location: document.location(root), message: "the inventory must be a mapping of groups (all: ...)")])
         }
         var seenKeys: [String: String] = [:]
         for (keyNode, groupNode) in mapping {
             let name = keyNode.string ?? ""
             if let first = seenKeys[name] {
-                problems.append(LoadProblem(location: document.location(keyNode), message: "group \(name) is defined twice (first at \(first))"))
+                problems.append(Diagnostic(location: document.location(keyNode), message: "group \(name) is defined twice (first at \(first))"))
             }
             seenKeys[name] = document.location(keyNode)
             inventory.parseGroup(name, node: groupNode, parent: name == "all" ? nil : "all", document: document, problems: &problems, stack: [])
         }
         inventory.finish(problems: &problems, document: document)
         inventory.loadFolders(problems: &problems)
-        if !problems.isEmpty { throw InventoryError(problems: problems) }
+        if !problems.isEmpty { throw LoadError(problems: problems) }
         return inventory
     }
 
@@ -54,21 +44,21 @@ extension Inventory {
     }
 
     private mutating func parseGroup(_ name: String, node: Node, parent: String?, document: YAMLDocument,
-                                     problems: inout [LoadProblem], stack: [String]) {
+                                     problems: inout [Diagnostic], stack: [String]) {
         let here = document.location(node)
         if stack.contains(name) {
-            problems.append(LoadProblem(location: here, message: "group \(name) is its own ancestor (\((stack + [name]).joined(separator: " > ")))"))
+            problems.append(Diagnostic(location: here, message: "group \(name) is its own ancestor (\((stack + [name]).joined(separator: " > ")))"))
             return
         }
         if !Self.isGroupName(name) {
-            problems.append(LoadProblem(location: document.location(node), message: "invalid group name '\(name)'",
+            problems.append(Diagnostic(location: document.location(node), message: "invalid group name '\(name)'",
                                         fix: "a group name is letters, digits and _, not starting with a digit, as Ansible wants (e.g. \(Self.suggestedGroupName(name)))"))
             // Read on: the problems inside the group are reported too.
         }
         addGroup(name, parent: parent)
         if case .scalar(let scalar) = node, YAMLDocument.value(.scalar(scalar)) == .null { return }
         guard case .mapping(let mapping) = node else {
-            problems.append(LoadProblem(location: here, message: "group \(name) must be a mapping with hosts, children or vars"))
+            problems.append(Diagnostic(location: here, message: "group \(name) must be a mapping with hosts, children or vars"))
             return
         }
         for (keyNode, valueNode) in mapping {
@@ -78,14 +68,14 @@ extension Inventory {
             case "hosts":
                 if YAMLDocument.value(valueNode) == .null { continue }
                 guard case .mapping(let hosts) = valueNode else {
-                    problems.append(LoadProblem(location: at, message: "hosts of \(name) must be a mapping (host: vars)", fix: "write `web1:` on its own line, not a list item"))
+                    problems.append(Diagnostic(location: at, message: "hosts of \(name) must be a mapping (host: vars)", fix: "write `web1:` on its own line, not a list item"))
                     continue
                 }
                 for (hostNode, varsNode) in hosts {
                     let written = hostNode.string ?? ""
                     let expanded = expand(written)
                     if let bad = expanded.first(where: { !Self.isHostName($0) }) {
-                        problems.append(LoadProblem(location: document.location(hostNode), message: "invalid host name '\(bad)'",
+                        problems.append(Diagnostic(location: document.location(hostNode), message: "invalid host name '\(bad)'",
                                                     fix: "a host name is letters, digits, '.', '-' and '_' (or an IP address); put the address in ansible_host"))
                         continue
                     }
@@ -99,14 +89,14 @@ extension Inventory {
                             hostVarLocations[host, default: [:]].merge(document.valueLocations(varsNode)) { _, new in new }
                             checkConnectionVars(vars, node: varsNode, document: document, problems: &problems)
                         default:
-                            problems.append(LoadProblem(location: document.location(varsNode), message: "variables of host \(host) must be a mapping"))
+                            problems.append(Diagnostic(location: document.location(varsNode), message: "variables of host \(host) must be a mapping"))
                         }
                     }
                 }
             case "children":
                 if YAMLDocument.value(valueNode) == .null { continue }
                 guard case .mapping(let children) = valueNode else {
-                    problems.append(LoadProblem(location: at, message: "children of \(name) must be a mapping of groups"))
+                    problems.append(Diagnostic(location: at, message: "children of \(name) must be a mapping of groups"))
                     continue
                 }
                 for (childKey, childNode) in children {
@@ -120,10 +110,10 @@ extension Inventory {
                     groups[name]?.varLocations.merge(document.valueLocations(valueNode)) { _, new in new }
                     checkConnectionVars(vars, node: valueNode, document: document, problems: &problems)
                 default:
-                    problems.append(LoadProblem(location: at, message: "vars of \(name) must be a mapping"))
+                    problems.append(Diagnostic(location: at, message: "vars of \(name) must be a mapping"))
                 }
             default:
-                problems.append(LoadProblem(location: at, message: "unknown key '\(key)' in group \(name)",
+                problems.append(Diagnostic(location: at, message: "unknown key '\(key)' in group \(name)",
                                             fix: Suggest.nearest(key, in: Self.groupKeys).map { "did you mean \($0)?" } ?? "a group has hosts, children and vars"))
             }
         }
@@ -159,18 +149,18 @@ extension Inventory {
         }
     }
 
-    private func checkConnectionVars(_ vars: [String: Value], node: Node, document: YAMLDocument, problems: inout [LoadProblem]) {
+    private func checkConnectionVars(_ vars: [String: Value], node: Node, document: YAMLDocument, problems: inout [Diagnostic]) {
         for key in ["ansible_port", "haprov_port"] {
             guard let value = vars[key] else { continue }
             if let port = value.intValue, (1...65535).contains(port) { continue }
-            problems.append(LoadProblem(location: document.location(node), message: "\(key) must be a port number from 1 to 65535, not \(value.plainString ?? "a collection")"))
+            problems.append(Diagnostic(location: document.location(node), message: "\(key) must be a port number from 1 to 65535, not \(value.plainString ?? "a collection")"))
         }
     }
 
     /// Groups that are also host names are refused; hosts in no group land in ungrouped.
-    private mutating func finish(problems: inout [LoadProblem], document: YAMLDocument) {
+    private mutating func finish(problems: inout [Diagnostic], document: YAMLDocument) {
         for group in groupOrder where hostNames.contains(group) {
-            problems.append(LoadProblem(location: path, message: "\(group) is both a group and a host", fix: "rename one of them"))
+            problems.append(Diagnostic(location: path, message: "\(group) is both a group and a host", fix: "rename one of them"))
         }
         // A host listed under ungrouped: by hand is there already, once.
         for host in hostNames where !groupOrder.contains(where: { $0 != "all" && $0 != "ungrouped" && groups[$0]?.hosts.contains(host) == true })
@@ -184,7 +174,7 @@ extension Inventory {
     }
 
     /// group_vars/NAME(.yml|.yaml|/) and host_vars/NAME beside the inventory file.
-    private mutating func loadFolders(problems: inout [LoadProblem]) {
+    private mutating func loadFolders(problems: inout [Diagnostic]) {
         for (folder, names) in [("group_vars", groupOrder), ("host_vars", hostNames)] {
             let base = (directory as NSString).appendingPathComponent(folder)
             guard let entries = try? FileManager.default.contentsOfDirectory(atPath: base) else { continue }
@@ -193,7 +183,7 @@ extension Inventory {
                 let name = entry.hasSuffix(".yml") ? String(entry.dropLast(4)) : entry.hasSuffix(".yaml") ? String(entry.dropLast(5)) : entry
                 guard names.contains(name) else {
                     if !entry.hasPrefix(".") {
-                        problems.append(LoadProblem(location: full, message: "\(folder)/\(entry) names no \(folder == "group_vars" ? "group" : "host") of this inventory",
+                        problems.append(Diagnostic(location: full, message: "\(folder)/\(entry) names no \(folder == "group_vars" ? "group" : "host") of this inventory",
                                                     fix: Suggest.nearest(name, in: names).map { "did you mean \($0)?" }))
                     }
                     continue
@@ -216,7 +206,7 @@ extension Inventory {
                     } catch let error as LoadError {
                         problems += error.problems
                     } catch {
-                        problems.append(LoadProblem(location: file, message: "\(error)"))
+                        problems.append(Diagnostic(location: file, message: "\(error)"))
                     }
                 }
             }

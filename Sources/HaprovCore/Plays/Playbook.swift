@@ -33,42 +33,42 @@ public struct Playbook: Sendable {
     /// Reads `haprov_plays` from the variables of the `all` group.
     public init(_ value: Value?, source: String) throws {
         guard let value else {
-            throw LoadError(problems: [LoadProblem(location: source, message: "the inventory has no \(Self.variable)",
+            throw LoadError(problems: [Diagnostic(location: source, message: "the inventory has no \(Self.variable)",
                                                    fix: "add all.vars.\(Self.variable): a list of {hosts: GROUP, roles: [ROLE, ...]}")])
         }
         guard case .list(let items) = value else {
-            throw LoadError(problems: [LoadProblem(location: source, message: "\(Self.variable) must be a list of plays")])
+            throw LoadError(problems: [Diagnostic(location: source, message: "\(Self.variable) must be a list of plays")])
         }
         var plays: [Play] = []
-        var problems: [LoadProblem] = []
+        var problems: [Diagnostic] = []
         for (index, item) in items.enumerated() {
             let place = "\(source): \(Self.variable)[\(index)]"
             guard case .map(let entries) = item else {
-                problems.append(LoadProblem(location: place, message: "a play is a mapping with hosts and roles"))
+                problems.append(Diagnostic(location: place, message: "a play is a mapping with hosts and roles"))
                 continue
             }
             let keys = ["name", "hosts", "roles", "serial", "max_fail_percentage"]
             for key in entries.keys where !keys.contains(key) {
-                problems.append(LoadProblem(location: place, message: "unknown key \(key)",
+                problems.append(Diagnostic(location: place, message: "unknown key \(key)",
                                             fix: Suggest.nearest(key, in: keys).map { "did you mean \($0)?" }))
             }
             var serial: Serial?
             if let value = entries["serial"] {
                 serial = Serial(value)
-                if serial == nil { problems.append(LoadProblem(location: place, message: "serial must be a number of hosts or a percentage", fix: "e.g. serial: 1 or serial: \"50%\"")) }
+                if serial == nil { problems.append(Diagnostic(location: place, message: "serial must be a number of hosts or a percentage", fix: "e.g. serial: 1 or serial: \"50%\"")) }
             }
             var maxFail: Int?
             if let value = entries["max_fail_percentage"] {
                 if case .int(let n) = value, (0...100).contains(n) { maxFail = n } else {
-                    problems.append(LoadProblem(location: place, message: "max_fail_percentage must be a number from 0 to 100"))
+                    problems.append(Diagnostic(location: place, message: "max_fail_percentage must be a number from 0 to 100"))
                 }
             }
             guard let hosts = entries["hosts"]?.plainString else {
-                problems.append(LoadProblem(location: place, message: "play needs hosts (a group, a host, or a pattern)"))
+                problems.append(Diagnostic(location: place, message: "play needs hosts (a group, a host, or a pattern)"))
                 continue
             }
             let roles = entries["roles"]?.stringList ?? []
-            if roles.isEmpty { problems.append(LoadProblem(location: place, message: "play on \(hosts) has no roles")) }
+            if roles.isEmpty { problems.append(Diagnostic(location: place, message: "play on \(hosts) has no roles")) }
             plays.append(Play(name: entries["name"]?.plainString ?? hosts, hosts: hosts, roles: roles, serial: serial, maxFailPercentage: maxFail))
         }
         if !problems.isEmpty { throw LoadError(problems: problems) }
@@ -92,7 +92,7 @@ public struct Playbook: Sendable {
         do { return try RoleLoader.load(roleNames, from: folders) } catch let error as LoadError {
             throw LoadError(problems: error.problems.map { problem in
                 guard problem.message.hasPrefix("no role "), let role = problem.message.split(separator: " ").last.map(String.init) else { return problem }
-                return LoadProblem(location: place(of: role), message: "no role \(role) in \(folders.joined(separator: " or "))", fix: problem.fix)
+                return Diagnostic(location: place(of: role), message: "no role \(role) in \(folders.joined(separator: " or "))", fix: problem.fix)
             })
         }
     }

@@ -43,7 +43,7 @@ public struct Project {
         let inventory = try Inventory.load(path: path)
         let hosts = try inventory.select(limit: limit)
         guard !hosts.isEmpty else {
-            throw LoadError(problems: [LoadProblem(location: inventory.path, message: "no hosts selected" + (limit.map { " by --limit \($0)" } ?? ""),
+            throw LoadError(problems: [Diagnostic(location: inventory.path, message: "no hosts selected" + (limit.map { " by --limit \($0)" } ?? ""),
                                                    fix: "check the host and group names with haprov inventory \(inventory.path)")])
         }
         return (inventory, hosts)
@@ -52,11 +52,11 @@ public struct Project {
     public static func load(_ request: Request) throws -> Project {
         let (inventory, hosts) = try self.inventory(request.inventoryPath, limit: request.limit)
         if let explicit = request.rolesPath, !ProjectPaths.isDirectory(explicit) {
-            throw LoadError(problems: [LoadProblem(location: explicit, message: "--roles-path: no such folder", fix: "give the folder that holds the roles' folders")])
+            throw LoadError(problems: [Diagnostic(location: explicit, message: "--roles-path: no such folder", fix: "give the folder that holds the roles' folders")])
         }
         let folders = ProjectPaths.roleFolders(inventory: inventory.path, explicit: request.rolesPath)
         guard let roles = folders.first else {
-            throw LoadError(problems: [LoadProblem(location: inventory.path, message: "no Roles folder found; looked in: "
+            throw LoadError(problems: [Diagnostic(location: inventory.path, message: "no Roles folder found; looked in: "
                                                    + ProjectPaths.candidates("Roles", inventory: inventory.path).joined(separator: ", "),
                                                    fix: "--roles-path DIR, or install haprov with Scripts/install")])
         }
@@ -100,13 +100,13 @@ extension Inventory {
     /// host at once.
     public func connectionSpecs(hosts: [String], defaults: ConnectionDefaults) throws -> [ConnectionSpec] {
         var specs: [ConnectionSpec] = []
-        var problems: [LoadProblem] = []
+        var problems: [Diagnostic] = []
         for host in hosts {
             SecretMasking.register(SecretMasking.secrets(in: variables(for: host)))
             do { specs.append(try connectionSpec(for: host, defaults: defaults)) } catch let error as LoadError {
                 problems += error.problems
             } catch {
-                problems.append(LoadProblem(location: path, message: "\(host): \(error)"))
+                problems.append(Diagnostic(location: path, message: "\(host): \(error)"))
             }
         }
         if !problems.isEmpty { throw LoadError(problems: problems) }

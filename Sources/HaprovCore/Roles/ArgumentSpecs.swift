@@ -42,22 +42,22 @@ public struct ArgumentSpecs: Sendable, Equatable {
     /// Reads the `main` entry point; every problem at once.
     static func load(_ path: String) throws -> ArgumentSpecs {
         let document = try YAMLDocument(path: path)
-        var problems: [LoadProblem] = []
+        var problems: [Diagnostic] = []
         guard let root = document.root, case .mapping(let top) = root,
               let specs = top.first(where: { $0.key.string == "argument_specs" })?.value, case .mapping(let entries) = specs,
               let main = entries.first(where: { $0.key.string == "main" })?.value, case .mapping(let mainFields) = main else {
-            throw LoadError(problems: [LoadProblem(location: path, message: "argument_specs.yml needs argument_specs: main: options:")])
+            throw LoadError(problems: [Diagnostic(location: path, message: "argument_specs.yml needs argument_specs: main: options:")])
         }
         func options(_ node: Node?, place: String) -> [Option] {
             guard let node else { return [] }
             guard case .mapping(let mapping) = node else {
-                problems.append(LoadProblem(location: document.location(node), message: "\(place) options must be a mapping of variable names"))
+                problems.append(Diagnostic(location: document.location(node), message: "\(place) options must be a mapping of variable names"))
                 return []
             }
             return mapping.compactMap { key, value in
                 let name = key.string ?? ""
                 guard case .mapping(let fields) = value else {
-                    problems.append(LoadProblem(location: document.location(value), message: "option \(name) must be a mapping (type, required, choices, ...)"))
+                    problems.append(Diagnostic(location: document.location(value), message: "option \(name) must be a mapping (type, required, choices, ...)"))
                     return nil
                 }
                 var option = Option(name: name)
@@ -68,11 +68,11 @@ public struct ArgumentSpecs: Sendable, Equatable {
                     case "type", "elements":
                         let text = YAMLDocument.value(fieldValue).plainString ?? ""
                         let kind = Kind(rawValue: text == "string" ? "str" : text == "boolean" ? "bool" : text == "integer" ? "int" : text)
-                        if kind == nil { problems.append(LoadProblem(location: at, message: "\(name): \(field) \(text) is not one of \(Kind.allCases.map(\.rawValue).joined(separator: ", "))")) }
+                        if kind == nil { problems.append(Diagnostic(location: at, message: "\(name): \(field) \(text) is not one of \(Kind.allCases.map(\.rawValue).joined(separator: ", "))")) }
                         if field == "type" { option.type = kind ?? .raw } else { option.elements = kind }
                     case "choices":
                         if case .list(let items) = YAMLDocument.value(fieldValue) { option.choices = items } else {
-                            problems.append(LoadProblem(location: at, message: "\(name): choices must be a list"))
+                            problems.append(Diagnostic(location: at, message: "\(name): choices must be a list"))
                         }
                     case "required":
                         option.required = YAMLDocument.value(fieldValue) == .bool(true)
@@ -83,7 +83,7 @@ public struct ArgumentSpecs: Sendable, Equatable {
                     case "default", "version_added":
                         break
                     default:
-                        problems.append(LoadProblem(location: document.location(fieldKey), message: "\(name): unknown key \(field)",
+                        problems.append(Diagnostic(location: document.location(fieldKey), message: "\(name): unknown key \(field)",
                                                     fix: Suggest.nearest(field, in: optionKeys).map { "did you mean \($0)?" }))
                     }
                 }
@@ -98,8 +98,8 @@ public struct ArgumentSpecs: Sendable, Equatable {
     /// Problems of one host's variables: each names where the value is set and the fix.
     /// `locations` says where each variable is written; a value still holding a template
     /// (it needs facts) is not judged.
-    public func problems(host: String, variables: [String: Value], locations: [String: String]) -> [LoadProblem] {
-        var found: [LoadProblem] = []
+    public func problems(host: String, variables: [String: Value], locations: [String: String]) -> [Diagnostic] {
+        var found: [Diagnostic] = []
         for option in options {
             let place = locations[option.name] ?? path
             let value = variables[option.name]
@@ -108,9 +108,9 @@ public struct ArgumentSpecs: Sendable, Equatable {
         return found
     }
 
-    private func check(_ option: Option, value: Value?, label: String, host: String, place: String, into found: inout [LoadProblem]) {
+    private func check(_ option: Option, value: Value?, label: String, host: String, place: String, into found: inout [Diagnostic]) {
         func problem(_ message: String, _ fix: String) {
-            found.append(LoadProblem(location: place, message: "\(host): \(label) \(message)", fix: fix))
+            found.append(Diagnostic(location: place, message: "\(host): \(label) \(message)", fix: fix))
         }
         guard let value, value != .null else {
             if option.required { problem("is required", "set \(label)" + (option.description.map { ": \($0)" } ?? "")) }
@@ -138,12 +138,12 @@ public struct ArgumentSpecs: Sendable, Equatable {
         if option.type == .dict, case .map(let fields) = value { checkFields(option, fields, label: label, host: host, place: place, into: &found) }
     }
 
-    private func checkFields(_ option: Option, _ fields: [String: Value], label: String, host: String, place: String, into found: inout [LoadProblem]) {
+    private func checkFields(_ option: Option, _ fields: [String: Value], label: String, host: String, place: String, into found: inout [Diagnostic]) {
         guard !option.options.isEmpty else { return }
         for sub in option.options { check(sub, value: fields[sub.name], label: "\(label).\(sub.name)", host: host, place: place, into: &found) }
         let known = option.options.map(\.name)
         for key in fields.keys.sorted() where !known.contains(key) {
-            found.append(LoadProblem(location: place, message: "\(host): \(label) has an unknown key \(key)",
+            found.append(Diagnostic(location: place, message: "\(host): \(label) has an unknown key \(key)",
                                      fix: Suggest.nearest(key, in: known).map { "did you mean \($0)?" } ?? "keys: \(known.joined(separator: ", "))"))
         }
     }
@@ -210,9 +210,9 @@ extension ArgumentSpecs {
     /// Every problem of every host's variables against its roles' specs (role defaults under
     /// the host's variables, templates rendered where they can be), before any host is reached.
     /// `locations` says where a host's variables are written (inventory, -e).
-    public static func validate(_ jobs: [HostJob], locations: (String) -> [String: String]) -> [LoadProblem] {
+    public static func validate(_ jobs: [HostJob], locations: (String) -> [String: String]) -> [Diagnostic] {
         let renderer = TemplateRenderer()
-        var problems: [LoadProblem] = []
+        var problems: [Diagnostic] = []
         for job in jobs {
             let hostLocations = locations(job.name)
             let variables = job.resolvedVariables(renderer)

@@ -15,13 +15,13 @@ public enum RoleLoader {
     /// Each role from the first folder that has it (the user's before haprov's own).
     public static func load(_ names: [String], from folders: [String]) throws -> [Role] {
         var roles: [Role] = []
-        var problems: [LoadProblem] = []
+        var problems: [Diagnostic] = []
         for name in names {
             let folder = folders.first { ProjectPaths.isDirectory(($0 as NSString).appendingPathComponent(name)) } ?? folders.first ?? "Roles"
             do { roles.append(try load(name, from: folder)) } catch let error as LoadError {
                 guard folders.count > 1, error.problems.first?.message == "no role \(name)" else { problems += error.problems; continue }
                 let known = folders.flatMap { (try? FileManager.default.contentsOfDirectory(atPath: $0)) ?? [] }
-                problems.append(LoadProblem(location: folders.joined(separator: ", "), message: "no role \(name)",
+                problems.append(Diagnostic(location: folders.joined(separator: ", "), message: "no role \(name)",
                                             fix: Suggest.nearest(name, in: known).map { "did you mean \($0)?" } ?? "roles are folders of \(folders.joined(separator: " or "))"))
             }
         }
@@ -34,17 +34,17 @@ public enum RoleLoader {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             let known = (try? FileManager.default.contentsOfDirectory(atPath: rolesDirectory)) ?? []
-            throw LoadError(problems: [LoadProblem(location: directory, message: "no role \(name)",
+            throw LoadError(problems: [Diagnostic(location: directory, message: "no role \(name)",
                                                    fix: Suggest.nearest(name, in: known).map { "did you mean \($0)?" } ?? "roles are folders of \(rolesDirectory)")])
         }
-        var problems: [LoadProblem] = []
+        var problems: [Diagnostic] = []
         var tasks: [RoleTask] = []
         var handlers: [RoleTask] = []
         var defaults: [String: Value] = [:]
         if let path = mainFile(directory + "/tasks") {
             tasks = collect(&problems) { try loadTasks(path) } ?? []
         } else {
-            problems.append(LoadProblem(location: directory, message: "role \(name) has no tasks/main.yml"))
+            problems.append(Diagnostic(location: directory, message: "role \(name) has no tasks/main.yml"))
         }
         if let path = mainFile(directory + "/handlers") {
             handlers = collect(&problems) { try loadTasks(path) } ?? []
@@ -58,7 +58,7 @@ public enum RoleLoader {
             rollout = collect(&problems) { try RolloutSpec.load(path) }
             let known = Set((tasks + handlers).map(\.name) + handlers.flatMap(\.listen))
             for name in rollout?.interrupts ?? [] where !known.contains(name) {
-                problems.append(LoadProblem(location: path, message: "interrupts names \(name), which is no task or handler of role \(roleName(directory))",
+                problems.append(Diagnostic(location: path, message: "interrupts names \(name), which is no task or handler of role \(roleName(directory))",
                                             fix: Suggest.nearest(name, in: Array(known)).map { "did you mean \($0)?" }))
             }
         }
@@ -75,11 +75,11 @@ public enum RoleLoader {
                     defaultLocations: defaultLocations, argumentSpecs: specs)
     }
 
-    private static func collect<T>(_ problems: inout [LoadProblem], _ body: () throws -> T) -> T? {
+    private static func collect<T>(_ problems: inout [Diagnostic], _ body: () throws -> T) -> T? {
         do { return try body() } catch let error as LoadError {
             problems += error.problems
         } catch {
-            problems.append(LoadProblem(location: "", message: "\(error)"))
+            problems.append(Diagnostic(location: "", message: "\(error)"))
         }
         return nil
     }
@@ -102,7 +102,7 @@ public enum RoleLoader {
         let document = try YAMLDocument(path: path)
         guard let root = document.root else { return ([:], [:]) }
         guard case .map(let entries) = YAMLDocument.value(root) else {
-            throw LoadError(problems: [LoadProblem(location: document.location(root), message: "expected a mapping of variables")])
+            throw LoadError(problems: [Diagnostic(location: document.location(root), message: "expected a mapping of variables")])
         }
         return (entries, document.valueLocations(root))
     }
@@ -112,14 +112,14 @@ public enum RoleLoader {
         let document = try YAMLDocument(path: path)
         guard let root = document.root else { return [] }
         guard case .sequence(let sequence) = root else {
-            throw LoadError(problems: [LoadProblem(location: document.location(root), message: "expected a list of tasks")])
+            throw LoadError(problems: [Diagnostic(location: document.location(root), message: "expected a list of tasks")])
         }
         var tasks: [RoleTask] = []
-        var problems: [LoadProblem] = []
+        var problems: [Diagnostic] = []
         for node in sequence {
             let location = document.location(node)
             guard case .mapping(let mapping) = node else {
-                problems.append(LoadProblem(location: location, message: "a task must be a mapping (name:, module:, ...)"))
+                problems.append(Diagnostic(location: location, message: "a task must be a mapping (name:, module:, ...)"))
                 continue
             }
             var fields: [String: Value] = [:]
@@ -127,7 +127,7 @@ public enum RoleLoader {
             for (keyNode, valueNode) in mapping {
                 let key = keyNode.string ?? ""
                 if unsupportedKeywords.contains(key) {
-                    problems.append(LoadProblem(location: document.location(keyNode), message: "'\(key)' is not supported by haprov", fix: "remove it, or split the task"))
+                    problems.append(Diagnostic(location: document.location(keyNode), message: "'\(key)' is not supported by haprov", fix: "remove it, or split the task"))
                 } else if taskKeywords.contains(key) {
                     fields[key] = YAMLDocument.value(valueNode)
                 } else {
@@ -136,14 +136,14 @@ public enum RoleLoader {
             }
             guard moduleKeys.count == 1, let (rawModule, argsNode) = moduleKeys.first else {
                 let names = moduleKeys.map(\.0)
-                problems.append(LoadProblem(location: location,
+                problems.append(Diagnostic(location: location,
                                             message: names.isEmpty ? "task has no module" : "task names several modules or unknown keywords: \(names.joined(separator: ", "))",
                                             fix: "one module per task; keywords: \(taskKeywords.sorted().joined(separator: ", "))"))
                 continue
             }
             let module = rawModule.hasPrefix("ansible.builtin.") ? String(rawModule.dropFirst("ansible.builtin.".count)) : rawModule
             do { _ = try ModuleRegistry.module(named: module) } catch let error as ModuleError {
-                problems.append(LoadProblem(location: document.location(argsNode), message: error.message, fix: error.fix))
+                problems.append(Diagnostic(location: document.location(argsNode), message: error.message, fix: error.fix))
                 continue
             }
             let args: [String: Value]
@@ -152,7 +152,7 @@ public enum RoleLoader {
             case .null: args = [:]
             case .string(let text): args = freeForm(text, module: module)
             default:
-                problems.append(LoadProblem(location: document.location(argsNode), message: "\(module) arguments must be a mapping or a string"))
+                problems.append(Diagnostic(location: document.location(argsNode), message: "\(module) arguments must be a mapping or a string"))
                 continue
             }
             tasks.append(RoleTask(

@@ -9,7 +9,7 @@ public struct YAMLDocument {
     init(path: String) throws {
         self.path = path
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw LoadError(problems: [LoadProblem(location: path, message: "cannot read file")])
+            throw LoadError(problems: [Diagnostic(location: path, message: "cannot read file")])
         }
         var text = String(decoding: data, as: UTF8.self)
         // A vars file encrypted whole by ansible-vault: every value in it is a secret.
@@ -18,7 +18,7 @@ public struct YAMLDocument {
         do {
             root = try Yams.compose(yaml: text).map { try Self.revealVaultValues($0, path: path) }
         } catch let error as YamlError {
-            throw LoadError(problems: [LoadProblem(location: path, message: "invalid YAML\(encrypted ? " (once decrypted)" : ""): \(error)")])
+            throw LoadError(problems: [Diagnostic(location: path, message: "invalid YAML\(encrypted ? " (once decrypted)" : ""): \(error)")])
         }
         if encrypted, let root { SecretMasking.register(Self.scalars(root)) }
     }
@@ -28,7 +28,7 @@ public struct YAMLDocument {
             guard let password = VaultPassword.current else { throw VaultError.noPassword }
             return try AnsibleVault.decrypt(text, password: password)
         } catch let error as VaultError {
-            throw LoadError(problems: [LoadProblem(location: location, message: error.description)])
+            throw LoadError(problems: [Diagnostic(location: location, message: error.description)])
         }
     }
 
@@ -106,28 +106,4 @@ public struct YAMLDocument {
             return .null
         }
     }
-}
-
-/// Problems found loading roles or plays, all of them, each with file:line:column.
-public struct LoadError: Error, Sendable, CustomStringConvertible {
-    public var problems: [LoadProblem]
-    public init(problems: [LoadProblem]) { self.problems = problems }
-    /// One problem on its line; several under a count, one per line.
-    public var description: String {
-        problems.count == 1 ? problems[0].description : "\(problems.count) problems:\n" + problems.map { "  " + $0.description }.joined(separator: "\n")
-    }
-}
-
-public struct LoadProblem: Sendable, CustomStringConvertible {
-    public var location: String
-    public var message: String
-    public var fix: String?
-
-    public init(location: String, message: String, fix: String? = nil) {
-        self.location = location
-        self.message = message
-        self.fix = fix
-    }
-
-    public var description: String { "\(location): \(message)" + (fix.map { " (\($0))" } ?? "") }
 }

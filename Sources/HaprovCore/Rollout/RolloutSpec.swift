@@ -57,24 +57,24 @@ public struct RolloutSpec: Sendable, Equatable {
         var spec = RolloutSpec()
         guard let root = document.root else { return spec }
         guard case .mapping(let mapping) = root else {
-            throw LoadError(problems: [LoadProblem(location: document.location(root), message: "rollout.yml is a mapping of \(keys.joined(separator: ", "))")])
+            throw LoadError(problems: [Diagnostic(location: document.location(root), message: "rollout.yml is a mapping of \(keys.joined(separator: ", "))")])
         }
-        var problems: [LoadProblem] = []
+        var problems: [Diagnostic] = []
         func text(_ node: Node, _ what: String) -> String? {
             if case .string(let s) = YAMLDocument.value(node), !s.isEmpty { return s }
-            problems.append(LoadProblem(location: document.location(node), message: "\(what) must be a non-empty string"))
+            problems.append(Diagnostic(location: document.location(node), message: "\(what) must be a non-empty string"))
             return nil
         }
         func fields(_ node: Node, allowed: [String], _ what: String) -> [String: Node] {
             guard case .mapping(let inner) = node else {
-                problems.append(LoadProblem(location: document.location(node), message: "\(what) must be a mapping of \(allowed.joined(separator: ", "))"))
+                problems.append(Diagnostic(location: document.location(node), message: "\(what) must be a mapping of \(allowed.joined(separator: ", "))"))
                 return [:]
             }
             var result: [String: Node] = [:]
             for (key, value) in inner {
                 let name = key.string ?? ""
                 if allowed.contains(name) { result[name] = value } else {
-                    problems.append(LoadProblem(location: document.location(key), message: "unknown key \(name) in \(what)",
+                    problems.append(Diagnostic(location: document.location(key), message: "unknown key \(name) in \(what)",
                                                 fix: Suggest.nearest(name, in: allowed).map { "did you mean \($0)?" } ?? "keys: \(allowed.joined(separator: ", "))"))
                 }
             }
@@ -93,10 +93,10 @@ public struct RolloutSpec: Sendable, Equatable {
                                    configFile: f["config_file"].flatMap { text($0, "vip.config_file") }, stop: f["stop"].flatMap { text($0, "vip.stop") },
                                    start: f["start"].flatMap { text($0, "vip.start") })
                 } else if f["address"] == nil || f["handover_file"] == nil {
-                    problems.append(LoadProblem(location: document.location(value), message: "vip needs address and handover_file"))
+                    problems.append(Diagnostic(location: document.location(value), message: "vip needs address and handover_file"))
                 }
                 if let file = spec.vip?.handoverFile, !file.hasPrefix("/") {
-                    problems.append(LoadProblem(location: document.location(value), message: "vip.handover_file must be an absolute path"))
+                    problems.append(Diagnostic(location: document.location(value), message: "vip.handover_file must be an absolute path"))
                 }
             case "backends":
                 let f = fields(value, allowed: ["list", "drain", "socket", "balancer"], "backends")
@@ -104,32 +104,32 @@ public struct RolloutSpec: Sendable, Equatable {
                 let drainText = f["drain"].flatMap { text($0, "backends.drain") }
                 let drain = drainText.flatMap(Backends.Drain.init(rawValue:))
                 if drainText != nil, drain == nil, let node = f["drain"] {
-                    problems.append(LoadProblem(location: document.location(node), message: "backends.drain is haproxy or apache"))
+                    problems.append(Diagnostic(location: document.location(node), message: "backends.drain is haproxy or apache"))
                 }
                 if let list, let drain {
                     spec.backends = Backends(listVariable: list, drain: drain, socket: f["socket"].flatMap { text($0, "backends.socket") },
                                              balancerVariable: f["balancer"].flatMap { text($0, "backends.balancer") })
                     if drain == .haproxy, spec.backends?.socket == nil {
-                        problems.append(LoadProblem(location: document.location(value), message: "backends with drain haproxy need socket (the admin socket)"))
+                        problems.append(Diagnostic(location: document.location(value), message: "backends with drain haproxy need socket (the admin socket)"))
                     }
                     if drain == .apache, spec.backends?.balancerVariable == nil {
-                        problems.append(LoadProblem(location: document.location(value), message: "backends with drain apache need balancer (the variable naming the balancer)"))
+                        problems.append(Diagnostic(location: document.location(value), message: "backends with drain apache need balancer (the variable naming the balancer)"))
                     }
                 } else if list == nil || drain == nil, f["list"] == nil || f["drain"] == nil {
-                    problems.append(LoadProblem(location: document.location(value), message: "backends needs list and drain"))
+                    problems.append(Diagnostic(location: document.location(value), message: "backends needs list and drain"))
                 }
             case "interrupts":
                 guard case .list(let items) = YAMLDocument.value(value), items.allSatisfy({ $0.plainString != nil }) else {
-                    problems.append(LoadProblem(location: document.location(value), message: "interrupts is a list of task or handler names"))
+                    problems.append(Diagnostic(location: document.location(value), message: "interrupts is a list of task or handler names"))
                     continue
                 }
                 spec.interrupts = items.compactMap(\.plainString)
             case "health":
-                problems.append(LoadProblem(location: document.location(key), message: "health probes are smoke probes now",
+                problems.append(Diagnostic(location: document.location(key), message: "health probes are smoke probes now",
                                             fix: "move them to meta/smoke.yml under probes:, each with gate: true"))
             default:
                 let name = key.string ?? ""
-                problems.append(LoadProblem(location: document.location(key), message: "unknown key \(name) in rollout.yml",
+                problems.append(Diagnostic(location: document.location(key), message: "unknown key \(name) in rollout.yml",
                                             fix: Suggest.nearest(name, in: keys).map { "did you mean \($0)?" } ?? "keys: \(keys.joined(separator: ", "))"))
             }
         }

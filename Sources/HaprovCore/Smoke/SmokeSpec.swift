@@ -69,22 +69,22 @@ public struct SmokeSpec: Sendable, Equatable {
         let document = try YAMLDocument(path: path)
         var spec = SmokeSpec()
         guard let root = document.root else { return spec }
-        var problems: [LoadProblem] = []
+        var problems: [Diagnostic] = []
         func mapping(_ node: Node, allowed: [String], _ what: String) -> [String: String] {
             guard case .map(let entries) = YAMLDocument.value(node) else {
-                problems.append(LoadProblem(location: document.location(node), message: "\(what) must be a mapping of \(allowed.joined(separator: ", "))"))
+                problems.append(Diagnostic(location: document.location(node), message: "\(what) must be a mapping of \(allowed.joined(separator: ", "))"))
                 return [:]
             }
             var result: [String: String] = [:]
             for (key, value) in entries {
                 guard allowed.contains(key) else {
-                    problems.append(LoadProblem(location: document.location(node), message: "unknown key \(key) in \(what)",
+                    problems.append(Diagnostic(location: document.location(node), message: "unknown key \(key) in \(what)",
                                                 fix: Suggest.nearest(key, in: allowed).map { "did you mean \($0)?" } ?? "keys: \(allowed.joined(separator: ", "))"))
                     continue
                 }
                 if case .map = value { continue }
                 guard let text = value.plainString else {
-                    problems.append(LoadProblem(location: document.location(node), message: "\(what).\(key) must be a string"))
+                    problems.append(Diagnostic(location: document.location(node), message: "\(what).\(key) must be a string"))
                     continue
                 }
                 result[key] = text
@@ -92,17 +92,17 @@ public struct SmokeSpec: Sendable, Equatable {
             return result
         }
         guard case .mapping(let top) = root else {
-            throw LoadError(problems: [LoadProblem(location: document.location(root), message: "smoke.yml is a mapping of front, backend, probes")])
+            throw LoadError(problems: [Diagnostic(location: document.location(root), message: "smoke.yml is a mapping of front, backend, probes")])
         }
         func probes(_ node: Node) -> [Probe] {
             guard case .sequence(let items) = node else {
-                problems.append(LoadProblem(location: document.location(node), message: "probes is a list of {name, command or http, contains, from, gate}"))
+                problems.append(Diagnostic(location: document.location(node), message: "probes is a list of {name, command or http, contains, from, gate}"))
                 return []
             }
             return items.compactMap { item -> Probe? in
                 let f = mapping(item, allowed: ["name", "command", "http", "contains", "from", "status", "timeout", "gate"], "a probe")
                 guard let name = f["name"], !name.isEmpty else {
-                    problems.append(LoadProblem(location: document.location(item), message: "a probe needs a name (its row in the results)"))
+                    problems.append(Diagnostic(location: document.location(item), message: "a probe needs a name (its row in the results)"))
                     return nil
                 }
                 let action: Probe.Action
@@ -110,34 +110,34 @@ public struct SmokeSpec: Sendable, Equatable {
                 case (let command?, nil) where !command.trimmingCharacters(in: .whitespaces).isEmpty: action = .command(command)
                 case (nil, let url?) where !url.trimmingCharacters(in: .whitespaces).isEmpty: action = .http(url)
                 default:
-                    problems.append(LoadProblem(location: document.location(item), message: "probe \(name) needs either command or http",
+                    problems.append(Diagnostic(location: document.location(item), message: "probe \(name) needs either command or http",
                                                 fix: "command: a shell command that exits 0, or http: a URL asked with curl"))
                     return nil
                 }
                 var probe = Probe(name: name, action: action, from: f["from"], contains: f["contains"])
                 if let status = f["status"] {
                     guard let code = Int(status), (100...599).contains(code), case .http = action else {
-                        problems.append(LoadProblem(location: document.location(item), message: "probe \(name): status is an HTTP status (100-599) of an http probe"))
+                        problems.append(Diagnostic(location: document.location(item), message: "probe \(name): status is an HTTP status (100-599) of an http probe"))
                         return nil
                     }
                     probe.status = code
                 }
                 if let timeout = f["timeout"] {
                     guard let seconds = Double(timeout), seconds > 0 else {
-                        problems.append(LoadProblem(location: document.location(item), message: "probe \(name): timeout is a number of seconds"))
+                        problems.append(Diagnostic(location: document.location(item), message: "probe \(name): timeout is a number of seconds"))
                         return nil
                     }
                     probe.timeoutSeconds = seconds
                 }
                 if let gate = f["gate"] {
                     guard let on = Bool(gate.lowercased()) ?? (["yes", "no"].contains(gate.lowercased()) ? gate.lowercased() == "yes" : nil) else {
-                        problems.append(LoadProblem(location: document.location(item), message: "probe \(name): gate is true or false"))
+                        problems.append(Diagnostic(location: document.location(item), message: "probe \(name): gate is true or false"))
                         return nil
                     }
                     probe.gate = on
                 }
                 if probe.gate, probe.from != nil {
-                    problems.append(LoadProblem(location: document.location(item), message: "probe \(name): a gate runs on the host that changes",
+                    problems.append(Diagnostic(location: document.location(item), message: "probe \(name): a gate runs on the host that changes",
                                                 fix: "drop from:, or gate:"))
                     return nil
                 }
@@ -151,10 +151,10 @@ public struct SmokeSpec: Sendable, Equatable {
                 var stats: [String: String] = [:]
                 if case .mapping(let inner) = node, let statsNode = inner.first(where: { $0.key.string == "stats" })?.value {
                     stats = mapping(statsNode, allowed: ["when", "url", "user", "password"], "front.stats")
-                    if stats["url"] == nil { problems.append(LoadProblem(location: document.location(statsNode), message: "front.stats needs url")) }
+                    if stats["url"] == nil { problems.append(Diagnostic(location: document.location(statsNode), message: "front.stats needs url")) }
                 }
                 guard let service = f["service"] else {
-                    problems.append(LoadProblem(location: document.location(node), message: "front needs service (the unit the VIP failover test stops)"))
+                    problems.append(Diagnostic(location: document.location(node), message: "front needs service (the unit the VIP failover test stops)"))
                     continue
                 }
                 spec.front = Front(port: f["port"] ?? "80", service: service, alternatesWhen: f["alternates_when"], clientAddressWhen: f["client_address_when"],
@@ -162,7 +162,7 @@ public struct SmokeSpec: Sendable, Equatable {
             case "backend":
                 let f = mapping(node, allowed: ["answers_as", "stop", "start"], "backend")
                 guard let answers = f["answers_as"], let stop = f["stop"], let start = f["start"] else {
-                    problems.append(LoadProblem(location: document.location(node), message: "backend needs answers_as, stop and start"))
+                    problems.append(Diagnostic(location: document.location(node), message: "backend needs answers_as, stop and start"))
                     continue
                 }
                 spec.backend = Backend(answersAs: answers, stop: stop, start: start)
@@ -170,7 +170,7 @@ public struct SmokeSpec: Sendable, Equatable {
                 spec.probes = probes(node)
             default:
                 let name = key.string ?? ""
-                problems.append(LoadProblem(location: document.location(key), message: "unknown key \(name) in smoke.yml",
+                problems.append(Diagnostic(location: document.location(key), message: "unknown key \(name) in smoke.yml",
                                             fix: Suggest.nearest(name, in: ["front", "backend", "probes"]).map { "did you mean \($0)?" } ?? "keys: front, backend, probes"))
             }
         }

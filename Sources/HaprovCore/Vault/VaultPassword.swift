@@ -13,24 +13,24 @@ public enum VaultPassword {
     /// Uses the password in `file`; an executable file is run and its output is the password.
     public static func use(file: String) throws {
         guard FileManager.default.fileExists(atPath: file) else {
-            throw LoadError(problems: [LoadProblem(location: file, message: "the vault password file does not exist", fix: "--vault-password-file FILE")])
+            throw LoadError(problems: [Diagnostic(location: file, message: "the vault password file does not exist", fix: "--vault-password-file FILE")])
         }
         var text: String
         if FileManager.default.isExecutableFile(atPath: file) {
             let result = try LocalProcess.run([file], timeout: .seconds(60))
             guard result.succeeded else {
-                throw LoadError(problems: [LoadProblem(location: file, message: "the vault password script failed (exit \(result.exitStatus)): \(result.stderrText)")])
+                throw LoadError(problems: [Diagnostic(location: file, message: "the vault password script failed (exit \(result.exitStatus)): \(result.stderrText)")])
             }
             text = String(decoding: result.stdout, as: UTF8.self)
         } else {
             guard let data = FileManager.default.contents(atPath: file) else {
-                throw LoadError(problems: [LoadProblem(location: file, message: "cannot read the vault password file")])
+                throw LoadError(problems: [Diagnostic(location: file, message: "cannot read the vault password file")])
             }
             text = String(decoding: data, as: UTF8.self)
         }
         // Ansible takes the file's text without its surrounding whitespace.
         text = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !text.isEmpty else { throw LoadError(problems: [LoadProblem(location: file, message: "the vault password file is empty")]) }
+        guard !text.isEmpty else { throw LoadError(problems: [Diagnostic(location: file, message: "the vault password file is empty")]) }
         lock.withLock { password = Data(text.utf8) }
     }
 

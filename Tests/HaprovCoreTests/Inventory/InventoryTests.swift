@@ -41,7 +41,7 @@ import Testing
         do {
             _ = try Inventory.load(path: Fixtures.root + "/inventories/broken.yml")
             Issue.record("a broken inventory loaded")
-        } catch let error as InventoryError {
+        } catch let error as LoadError {
             let text = error.description
             #expect(error.problems.count == 4)
             #expect(text.contains("broken.yml:4:7: unknown key 'hots' in group loadbalancers (did you mean hosts?)"))

@@ -56,14 +56,14 @@ import Testing
 
         // No password: the error names the file and the fix.
         VaultPassword.reset()
-        let missing = #expect(throws: InventoryError.self) { try Inventory.load(path: inventory) }
+        let missing = #expect(throws: LoadError.self) { try Inventory.load(path: inventory) }
         #expect(missing?.description.contains("lab.yml:5:33: encrypted with ansible-vault") == true, "\(missing?.description ?? "")")
         #expect(missing?.description.contains("--vault-password-file") == true)
 
         // A wrong password.
         try "not it\n".write(toFile: folder + "/wrong", atomically: true, encoding: .utf8)
         try VaultPassword.use(file: folder + "/wrong")
-        let wrong = #expect(throws: InventoryError.self) { try Inventory.load(path: inventory) }
+        let wrong = #expect(throws: LoadError.self) { try Inventory.load(path: inventory) }
         #expect(wrong?.description.contains("the vault password does not open it") == true, "\(wrong?.description ?? "")")
 
         // The right one, from an executable that prints it (as Ansible runs such files).
