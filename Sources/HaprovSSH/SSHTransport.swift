@@ -1,8 +1,7 @@
 import Foundation
 import HaprovCore
 
-/// Opens SSH transports over libssh2, wrapping them in `BecomeTransport` when the spec asks
-/// to become another user.
+/// Opens SSH transports over libssh2, as the become user when the spec asks (see `Become`).
 public struct SSHTransportFactory: TransportFactory {
     /// Where passphrases, passwords and SSH_AUTH_SOCK are looked up (injected so tests and
     /// parallel callers need not change the process environment).
@@ -15,17 +14,10 @@ public struct SSHTransportFactory: TransportFactory {
     /// Connects, checks the host key and logs in; the returned transport keeps the session open.
     public func connect(_ spec: ConnectionSpec) throws -> any Transport {
         let transport = try SSHTransport(spec: spec, environment: environment)
-        guard spec.become, spec.becomeUser != spec.user else { return transport }
-        var password: String?
-        if let secret = spec.becomePassword {
-            do {
-                password = try secret.resolve(environment: environment)
-            } catch let error as SecretError {
-                transport.close()
-                throw TransportError(host: spec.name, step: .become, message: "cannot read the become password: \(error.message)", fix: error.fix)
-            }
+        do { return try Become.transport(transport, spec: spec, environment: environment) } catch {
+            transport.close()
+            throw error
         }
-        return BecomeTransport(transport, user: spec.becomeUser, password: password)
     }
 }
 

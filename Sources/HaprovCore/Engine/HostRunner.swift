@@ -289,22 +289,12 @@ struct HostRunner {
     /// The transport with the task's `become` applied on top of the host's.
     /// The host's transport with become on, when the login user is not the become user.
     func elevated(_ base: any Transport) throws -> any Transport {
-        guard !(base is BecomeTransport), job.connection.user != job.connection.becomeUser else { return base }
-        return BecomeTransport(base, user: job.connection.becomeUser, password: try job.connection.becomePassword?.resolve())
+        try Become.transport(base, spec: job.connection, wanted: true)
     }
 
-    /// A become password that cannot be read (its variable or file missing) fails the task with
-    /// the reason rather than trying sudo without it.
+    /// The transport for a task: its own `become:` over the host's (see `Become`).
     func identity(for task: BoundTask, base: any Transport) throws -> any Transport {
-        switch task.task.become {
-        case true? where !(base is BecomeTransport) && job.connection.user != job.connection.becomeUser:
-            let password = try job.connection.becomePassword?.resolve()
-            return BecomeTransport(base, user: job.connection.becomeUser, password: password)
-        case false?:
-            return (base as? BecomeTransport)?.inner ?? base
-        default:
-            return base
-        }
+        task.task.become == nil ? base : try Become.transport(base, spec: job.connection, wanted: task.task.become)
     }
 
     private func runReportingProgress(_ change: Change, label: String, on transport: any Transport, notifying: [String]) throws -> CommandResult {

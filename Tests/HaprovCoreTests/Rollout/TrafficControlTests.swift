@@ -1,0 +1,36 @@
+import Foundation
+import Testing
+@testable import HaprovCore
+
+@Suite struct TrafficControlTests {
+    static let stat = """
+        # pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight
+        web_frontend,FRONTEND,,,3,5,2000,90,,,,,,,,,,OPEN,
+        web_servers,web1,0,0,2,3,,50,,,,,,,,,,DRAIN,1
+        web_servers,web2,0,0,1,2,,40,,,,,,,,,,UP,1
+        web_servers,BACKEND,0,0,3,5,200,90,,,,,,,,,,UP,2
+        """
+
+    @Test func readsAServersSessionsAndStatus() {
+        #expect(TrafficControl.parseStat(Self.stat, server: "web1") == [.init(proxy: "web_servers", server: "web1", sessions: 2, status: "DRAIN")])
+        #expect(TrafficControl.parseStat(Self.stat, server: "web2").first?.status == "UP")
+        #expect(TrafficControl.parseStat(Self.stat, server: "web3").isEmpty)
+    }
+
+    @Test func handoverFallsBackToStoppingWhereTheConfigPredatesTheFile() {
+        let script = TrafficControl.writeHandover(-99, file: "/run/h", config: "/etc/keepalived/keepalived.conf", stop: "systemctl stop keepalived")
+        #expect(script == "if grep -qF /run/h /etc/keepalived/keepalived.conf; then printf '%s\\n' -99 > /run/h; else systemctl stop keepalived && exit 10; fi")
+        #expect(TrafficControl.writeHandover(0, file: "/run/h", config: "/c", stop: "s") == "printf '%s\\n' 0 > /run/h")
+    }
+
+    @Test func readsAnApacheMember() {
+        let html = """
+            <tr><td><a href="/balancer-manager?b=mycluster&amp;w=http://10.213.10.11&amp;nonce=">http://10.213.10.11</a></td><td>backend1</td><td></td><td>1.00</td><td>0</td><td>Init Dis </td><td>539</td><td>2</td><td>0</td><td> 96K</td><td> 24K</td></tr>
+            """
+        let row = TrafficControl.parseApacheMember(html, member: "http://10.213.10.11")
+        #expect(row?.disabled == true)
+        #expect(row?.busy == 2)
+        #expect(row?.up == false)
+        #expect(TrafficControl.parseApacheMember(html, member: "http://10.213.10.12") == nil)
+    }
+}
