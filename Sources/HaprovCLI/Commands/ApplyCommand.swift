@@ -51,7 +51,7 @@ struct ApplyCommand: ParsableCommand {
         if smoke, declared.contains(where: { $0.front != nil }), declared.contains(where: { $0.backend != nil }) {
             if engineOptions.output.format == .human { StandardOutput.out.write("\n") }
             handedOver = true
-            if try !SmokeSession.run(jobs: jobs, inventoryPath: loaded.path, report: report, open: summary.connections, json: engineOptions.output.format == .json) {
+            if try !SmokeOutput.run(jobs: jobs, inventoryPath: loaded.path, report: report, open: summary.connections, json: engineOptions.output.format == .json) {
                 throw ExitCode(HaprovExit.failure)
             }
         }

@@ -20,7 +20,7 @@ struct TestCommand: ParsableCommand {
 
     func run() throws {
         let project = try inventory.project(rolesPath: rolesPath)
-        if try !SmokeSession.run(jobs: project.jobs, inventoryPath: project.inventory.path, report: report, json: format == .json) {
+        if try !SmokeOutput.run(jobs: project.jobs, inventoryPath: project.inventory.path, report: report, json: format == .json) {
             throw ExitCode(HaprovExit.failure)
         }
     }

@@ -4,38 +4,28 @@ import HaprovCore
 import HaprovLab
 import HaprovSSH
 
-/// Runs the smoke tests of an inventory's stack and prints/writes the report.
-enum SmokeSession {
+/// `apply` and `test`: the core's smoke session run, its results printed (a table, or one JSON
+/// `smoke` event per test) and the reports written.
+enum SmokeOutput {
     /// Returns true when every test passed.
     /// `open`: sessions the run that came before left open (apply's), reused instead of new ones.
     static func run(jobs: [HostJob], inventoryPath: String, report: ReportOptions, open: [String: any Transport] = [:],
                     json: Bool = false, output: TextOutput = StandardOutput.out) throws -> Bool {
-        let topology = try SmokeTopology.from(jobs: jobs)
-        return runTests(topology, jobs: jobs, pool: pool(jobs, open: open), inventoryPath: inventoryPath, report: report, json: json, output: output)
-    }
-
-    static func pool(_ jobs: [HostJob], open: [String: any Transport] = [:]) -> TransportPool {
-        TransportPool(factory: SSHTransportFactory(), specs: Dictionary(uniqueKeysWithValues: jobs.map { ($0.name, $0.connection) }), open: open)
-    }
-
-
-    static func runTests(_ topology: SmokeTopology, jobs: [HostJob], pool: TransportPool, inventoryPath: String, report: ReportOptions,
-                         json: Bool = false, output: TextOutput) -> Bool {
-        defer { pool.closeAll() }
+        let session: SmokeSession
+        do { session = try SmokeSession(jobs: jobs, factory: SSHTransportFactory(), open: open) } catch {
+            open.values.forEach { $0.close() }
+            throw error
+        }
+        defer { session.close() }
+        let topology = session.topology
         let palette = Palette(output: output)
         // JSON: one `smoke` event per test and nothing else on standard output.
         let text: TextOutput = json ? StandardOutput.err : output
         text.write(palette.bold("SMOKE TESTS") + " through \(topology.front), requests from \(topology.client)\n")
-        var runner = SmokeRunner(topology: topology, connect: pool.transport(for:)) { line in
-            text.write(palette.dim(line) + "\n")
-        }
-        let capture: FailoverCapture?
-        do { capture = try report.capture.map { try FailoverCapture(inventoryPath: inventoryPath, topology: topology, file: $0) } } catch {
-            Console.error("\(error)")
-            return false
-        }
-        if let capture { runner.beforeTest = { kind in if kind == .vipFailover { capture.start() } } }
-        let results = runner.run()
+        let capture = try report.capture.map { try FailoverCapture(inventoryPath: inventoryPath, topology: topology, file: $0) }
+        var beforeTest: (@Sendable (SmokeKind) -> Void)?
+        if let capture { beforeTest = { kind in if kind == .vipFailover { capture.start() } } }
+        let results = session.run(log: { line in text.write(palette.dim(line) + "\n") }, beforeTest: beforeTest)
         if json {
             let reporter = JSONLinesReporter(output: output)
             results.forEach { reporter.report(.smoke($0)) }
@@ -44,8 +34,7 @@ enum SmokeSession {
         }
         let captured = capture?.finish(names: Dictionary(jobs.map { ($0.connection.address, $0.name) }) { first, _ in first }, output: text)
         guard !report.report.isEmpty else { return results.allSatisfy(\.passed) }
-        var annex = StackReport.collect(inventory: (inventoryPath as NSString).lastPathComponent, jobs: jobs, topology: topology,
-                                        results: results, connect: pool.transport(for:))
+        var annex = session.report(inventory: (inventoryPath as NSString).lastPathComponent, results: results)
         annex.capture = captured
         for path in report.report {
             let page = path.lowercased().hasSuffix(".md") ? ReportMarkdown.render(annex, language: report.language)
@@ -54,40 +43,10 @@ enum SmokeSession {
                 try page.write(toFile: path, atomically: true, encoding: .utf8)
                 text.write("report written to \(path)\n")
             } catch {
-                Console.error("cannot write the report to \(path): \(error.localizedDescription)")
-                return false
+                throw CommandFailure("cannot write the report to \(path): \(error.localizedDescription)")
             }
         }
         return results.allSatisfy(\.passed)
-    }
-}
-
-/// One open transport per host, opened on first use and shared (each serialises its calls).
-final class TransportPool: @unchecked Sendable {
-    private let factory: any TransportFactory
-    private let specs: [String: ConnectionSpec]
-    private let lock = NSLock()
-    private var open: [String: any Transport] = [:]
-
-    init(factory: any TransportFactory, specs: [String: ConnectionSpec], open: [String: any Transport] = [:]) {
-        self.factory = factory
-        self.specs = specs
-        self.open = open
-    }
-
-    func transport(for host: String) throws -> any Transport {
-        if let existing = lock.withLock({ open[host] }) { return existing }
-        guard let spec = specs[host] else { throw SmokeError("\(host) is not in the selected hosts") }
-        let transport = try factory.connect(spec)
-        lock.withLock { open[host] = transport }
-        return transport
-    }
-
-    func closeAll() {
-        lock.withLock {
-            open.values.forEach { $0.close() }
-            open.removeAll()
-        }
     }
 }
 
