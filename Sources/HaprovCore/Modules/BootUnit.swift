@@ -30,16 +30,14 @@ struct BootUnit {
     }
 
     /// The unit's state, asked with the other units of the run in one `systemctl show`.
-    var enabledQuery: FactQuery {
-        FactQuery(key: "enabled:\(name)", command: FactBatch.command(.units, items: ["\(name).service"]), batch: FactBatch(.units, items: ["\(name).service"]))
-    }
+    var enabledQuery: FactQuery { UnitState.query("\(name).service") }
     var facts: [FactQuery] { [Facts.file(path), enabledQuery] }
 
     func plan(_ facts: HostFacts) throws -> [Change] {
         let current = try RemoteFile(parsing: facts.output(Facts.file(path)))
         let wanted = Data(content.utf8)
         let fileOK = current.kind == .regular && current.content == wanted
-        let enabled = try facts.output(enabledQuery).text.split(separator: "\n").contains("UnitFileState=enabled")
+        let enabled = UnitState(parsing: try facts.output(enabledQuery)).unitFileState == "enabled"
         if fileOK && enabled { return [] }
         var script = ""
         if !fileOK { script += FileScripts.atomicWrite(path: path, mode: 0o644, owner: nil, group: nil, validate: nil, backup: false) + "\n" }

@@ -20,32 +20,23 @@ public struct ServiceModule: Module {
         daemonReload = try args.bool("daemon_reload", default: false)
     }
 
-    var query: FactQuery {
-        // systemctl answers a glob with any number of blocks, after the plain names: asked alone.
-        FactQuery(key: "unit:\(unit)", command: FactBatch.command(.units, items: [unit]),
-                  batch: unit.contains { "*?[".contains($0) } ? nil : FactBatch(.units, items: [unit]))
-    }
+    var query: FactQuery { UnitState.query(unit) }
 
     public var facts: [FactQuery] { [query] }
 
     public func plan(_ facts: HostFacts) throws -> Plan {
-        var properties: [String: String] = [:]
-        for line in try facts.output(query).text.split(separator: "\n") {
-            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
-            if parts.count == 2 { properties[parts[0]] = parts[1] }
-        }
+        let current = UnitState(parsing: try facts.output(query))
         let u = Shell.quote(unit)
         let reload = daemonReload ? "systemctl daemon-reload && " : ""
-        if properties["LoadState"] == "not-found" && !daemonReload {
+        if !current.exists && !daemonReload {
             throw ModuleError(argument: "name", message: "no systemd unit \(unit) on this host", fix: "install the package that provides it first")
         }
         var changes: [Change] = []
-        let isEnabled = ["enabled", "enabled-runtime", "static", "alias", "indirect", "generated"].contains(properties["UnitFileState"] ?? "")
-        if let enabled, enabled != isEnabled || (enabled && properties["LoadState"] == "not-found") {
+        if let enabled, enabled != current.isEnabled || (enabled && !current.exists) {
             changes.append(Change(summary: "\(enabled ? "enable" : "disable") \(unit)", script: "\(reload)systemctl \(enabled ? "enable" : "disable") \(u)",
                                   touches: [.service(unit)]))
         }
-        let active = properties["ActiveState"] == "active"
+        let active = current.isActive
         switch state {
         case "started" where !active:
             changes.append(Change(summary: "start \(unit)", script: "\(reload)systemctl start \(u)", touches: [.service(unit)]))
