@@ -22,7 +22,11 @@ enum SmokeOutput {
         // JSON: one `smoke` event per test and nothing else on standard output.
         let text: TextOutput = json ? StandardOutput.err : output
         text.write(palette.bold("SMOKE TESTS") + " through \(topology.front), requests from \(topology.client)\n")
-        let capture = try report.capture.map { try FailoverCapture(inventoryPath: inventoryPath, topology: topology, file: $0) }
+        // After an apply, a capture that cannot start is a failed run, not a usage error.
+        let capture: FailoverCapture?
+        do { capture = try report.capture.map { try FailoverCapture(inventoryPath: inventoryPath, topology: topology, file: $0) } } catch {
+            throw CommandFailure("\(error)")
+        }
         var beforeTest: (@Sendable (SmokeKind) -> Void)?
         if let capture { beforeTest = { kind in if kind == .vipFailover { capture.start() } } }
         let results = session.run(log: { line in text.write(palette.dim(line) + "\n") }, beforeTest: beforeTest)

@@ -60,7 +60,7 @@ public enum Baseline {
                 lines.append("[ -e \(d)/ip-rules ] || ip rule show > \(d)/ip-rules 2>/dev/null || true")
                 lines.append("[ -e \(d)/ip-routes ] || ip route show table all > \(d)/ip-routes 2>/dev/null || true")
             case .packages:
-                lines.append("[ -e \(d)/packages ] || dpkg-query -W -f='${db:Status-Abbrev} ${Package}\\n' 2>/dev/null | awk '$1 ~ /^ii/ {print $2}' | sort > \(d)/packages")
+                lines.append("[ -e \(d)/packages ] || dpkg-query -W -f='${db:Status-Abbrev} ${Package}\\n' 2>/dev/null | awk '$1 ~ /^ii/ {print $2}' | LC_ALL=C sort > \(d)/packages")
             case .service(let unit):
                 let slot = Shell.quote("\(d)/services/\(slot(unit))")
                 let u = Shell.quote(unit)

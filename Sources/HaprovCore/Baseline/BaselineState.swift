@@ -53,6 +53,7 @@ public struct BaselineState: Sendable, Equatable {
         FactQuery(key: "baseline:\(directory)", command: #"""
             d=\#(Shell.quote(directory))
             [ -d "$d" ] || exit 0
+            [ -r "$d" ] && [ -x "$d" ] || { echo "cannot read $d"; exit 1; }
             echo recorded
             for f in "$d"/services/*; do
               [ -e "$f" ] || continue
@@ -71,7 +72,9 @@ public struct BaselineState: Sendable, Equatable {
               printf 'file\t%s\t%s\t%s\n' "$n" "$o" "$p"
             done
             if [ -e "$d/packages" ]; then
-              dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' 2>/dev/null | awk '$1 ~ /^ii/ {print $2}' | sort | comm -13 "$d/packages" - | sed 's/^/package\t/'
+              # A set difference, not comm: the list was sorted in the host's locale, this runs in C.
+              dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' 2>/dev/null \
+                | awk 'FILENAME == ARGV[1] { had[$0]; next } $1 ~ /^ii/ && !($2 in had) { print "package\t" $2 }' "$d/packages" -
             fi
             for f in "$d"/sysctl/*; do
               [ -e "$f" ] || continue
@@ -96,7 +99,8 @@ public struct BaselineState: Sendable, Equatable {
             if [ -e "$d/ip-routes" ]; then
               # ip prints routes with a trailing space: compared without it. Routes of an address
               # (proto kernel) come and go with it; the kernel's table local is its own.
-              ours() { sed 's/ *$//' | grep -v ' table local\( \|$\)' | grep -v '^\(multicast\|fe80\|ff00\)' | grep -v 'proto kernel'; }
+              # A multipath route's nexthop lines go with its first line.
+              ours() { sed 's/ *$//' | grep -v '^[[:space:]]' | grep -v ' table local\( \|$\)' | grep -v '^\(multicast\|fe80\|ff00\)' | grep -v 'proto kernel'; }
               was=$(ours < "$d/ip-routes"); now=$(ip route show table all | ours)
               printf '%s\n' "$now" | while IFS= read -r l; do [ -n "$l" ] || continue; printf '%s\n' "$was" | grep -qxF -- "$l" || printf 'route-added\t%s\n' "$l"; done
               printf '%s\n' "$was" | while IFS= read -r l; do [ -n "$l" ] || continue; printf '%s\n' "$now" | grep -qxF -- "$l" || printf 'route-missing\t%s\n' "$l"; done

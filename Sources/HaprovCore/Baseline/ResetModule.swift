@@ -17,8 +17,8 @@ public struct ResetModule: Module {
     public init(args: ModuleArgs, context: TaskContext) throws {
         try args.allowOnly(["directory"])
         directory = try args.string("directory") ?? Baseline.defaultDirectory
-        guard directory.hasPrefix("/"), directory.count > 1 else {
-            throw ModuleError(argument: "directory", message: "'\(directory)' is not an absolute path", fix: "e.g. \(Baseline.defaultDirectory)")
+        guard directory.hasPrefix("/"), directory.count > 1, !directory.contains(where: { $0 == "\t" || $0 == "\n" }) else {
+            throw ModuleError(argument: "directory", message: "'\(directory)' is not an absolute path without tabs or newlines", fix: "e.g. \(Baseline.defaultDirectory)")
         }
     }
 
@@ -71,7 +71,8 @@ public struct ResetModule: Module {
                                   script: "DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -y -q purge --auto-remove \(Shell.join(packages))",
                                   slow: true))
         }
-        for sysctl in state.sysctls where !sysctl.value.isEmpty && sysctl.now != sysctl.value {
+        // A key the kernel no longer has (a module unloaded) reads empty: nothing to put back.
+        for sysctl in state.sysctls where !sysctl.value.isEmpty && !sysctl.now.isEmpty && sysctl.now != sysctl.value {
             changes.append(Change(summary: "sysctl \(sysctl.key) = \(sysctl.value) (now \(sysctl.now))",
                                   script: "sysctl -q -w \(Shell.quote("\(sysctl.key)=\(sysctl.value)"))"))
         }
@@ -91,10 +92,13 @@ public struct ResetModule: Module {
             guard let priority = rule.split(separator: ":").first, !priority.isEmpty, priority.allSatisfy(\.isASCII), priority.allSatisfy(\.isNumber) else {
                 throw ModuleError(message: "ip rule printed '\(rule)', which has no priority")
             }
-            changes.append(Change(summary: "ip rule del \(rule)", script: "ip rule del prio \(priority)"))
+            // Gone already (a service that stopped took it with it) is as good as deleted.
+            changes.append(Change(summary: "ip rule del \(rule)", script: "ip rule del prio \(priority) 2>/dev/null || ! ip rule show | grep -q '^\(priority):'"))
         }
         for route in state.addedRoutes {
-            changes.append(Change(summary: "ip route del \(route)", script: "ip route del \(Self.words(route))"))
+            changes.append(Change(summary: "ip route del \(route)", script: """
+                ip route del \(Self.words(route)) 2>/dev/null || ! ip route show table all | sed 's/ *$//' | grep -qxF -- \(Shell.quote(route))
+                """))
         }
         for route in state.missingRoutes {
             changes.append(Change(summary: "ip route add \(route)", script: "ip route add \(Self.words(route))"))
@@ -115,6 +119,6 @@ public struct ResetModule: Module {
 
     /// A route as `ip route` printed it, one quoted argument per word.
     static func words(_ route: String) -> String {
-        Shell.join(route.split(separator: " ").map(String.init))
+        Shell.join(route.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init))
     }
 }

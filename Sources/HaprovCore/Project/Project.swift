@@ -55,12 +55,13 @@ public struct Project {
             throw LoadError(problems: [Diagnostic(location: explicit, message: "--roles-path: no such folder", fix: "give the folder that holds the roles' folders")])
         }
         let folders = ProjectPaths.roleFolders(inventory: inventory.path, explicit: request.rolesPath)
-        guard let roles = folders.first else {
+        let declared = inventory.groupVariables("all")[Playbook.variable]
+        // Without plays to run (reset of an inventory that has none) no role folder is needed.
+        guard let roles = folders.first ?? (declared == nil && !request.plays ? "" : nil) else {
             throw LoadError(problems: [Diagnostic(location: inventory.path, message: "no Roles folder found; looked in: "
                                                    + ProjectPaths.candidates("Roles", inventory: inventory.path).joined(separator: ", "),
                                                    fix: "--roles-path DIR, or install haprov with Scripts/install")])
         }
-        let declared = inventory.groupVariables("all")[Playbook.variable]
         let playbook = declared == nil && !request.plays ? try Playbook(.list([]), source: inventory.path)
             : try Playbook(declared, source: inventory.path)
         let loaded = try playbook.loadRoles(from: folders)

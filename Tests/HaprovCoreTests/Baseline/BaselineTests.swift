@@ -57,4 +57,22 @@ import Testing
         #expect(try apply(root: root).succeeded)
         #expect(FileManager.default.fileExists(atPath: root + "/baseline/files"))
     }
+
+    /// The baseline's package list is compared as a set, whatever order (locale) it was sorted
+    /// in: run for real against this machine's dpkg, the one package left out of the recorded
+    /// list is the only one found added.
+    @Test func packagesAddedSinceAreASetDifference() throws {
+        let root = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let transport = LocalTransport()
+        let listed = try transport.run("dpkg-query -W -f='${db:Status-Abbrev} ${Package}\\n' | awk '$1 ~ /^ii/ {print $2}'").stdoutText
+        let installed = listed.split(separator: "\n").map(String.init)
+        #expect(installed.contains("bash"))
+        // Reversed, as no locale sorts it, and without bash.
+        try FileManager.default.createDirectory(atPath: root + "/baseline", withIntermediateDirectories: true)
+        try (installed.filter { $0 != "bash" }.reversed().joined(separator: "\n") + "\n").write(toFile: root + "/baseline/packages", atomically: true, encoding: .utf8)
+        let query = BaselineState.query(directory: root + "/baseline")
+        let state = try BaselineState(parsing: FactGatherer.gather([query], on: transport).output(query))
+        #expect(state.recorded && state.addedPackages == ["bash"], "\(state.addedPackages.prefix(5))")
+    }
 }
