@@ -116,7 +116,7 @@ public enum SecretMasking {
         if listed.contains(name) { return true }
         if notSecret.contains(name) { return false }
         let lower = name.lowercased()
-        return ["password", "passwd", "pass", "secret", "token", "key"].contains { lower.contains($0) }
+        return ["password", "passwd", "pass", "secret", "token", "key"].contains { lower.containsBytes($0) }
             && !lower.hasSuffix("_file") && !lower.hasSuffix("_path") && !lower.hasSuffix("_url") && !lower.hasSuffix("_env")
     }
 

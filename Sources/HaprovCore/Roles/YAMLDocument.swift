@@ -16,7 +16,9 @@ public struct YAMLDocument {
         let encrypted = AnsibleVault.isEncrypted(text)
         if encrypted { text = try Self.reveal(text, at: path) }
         do {
-            root = try Yams.compose(yaml: text).map { try Self.revealVaultValues($0, path: path) }
+            // No resolver rules: haprov reads scalars itself (`value(_:)`, YAML 1.1 as Ansible
+            // does), and Yams's rules ran a dozen regular expressions on every scalar.
+            root = try Yams.compose(yaml: text, .basic).map { try Self.revealVaultValues($0, path: path) }
         } catch let error as YamlError {
             throw LoadError(problems: [Diagnostic(location: path, message: "invalid YAML\(encrypted ? " (once decrypted)" : ""): \(error)")])
         }
@@ -74,7 +76,7 @@ public struct YAMLDocument {
 
     /// A value written on a command line (`-e name=VALUE`), read as YAML like Ansible does.
     public static func parseValue(_ text: String) throws -> Value {
-        guard let node = try Yams.compose(yaml: text) else { return .null }
+        guard let node = try Yams.compose(yaml: text, .basic) else { return .null }
         return value(node)
     }
 
@@ -92,7 +94,9 @@ public struct YAMLDocument {
             }
             if let int = Int(s) { return .int(int) }
             if s.hasPrefix("0o"), let int = Int(s.dropFirst(2), radix: 8) { return .int(int) }
-            if s.range(of: #"^[-+]?(\d+\.\d*|\.\d+)([eE][-+]?\d+)?$"#, options: .regularExpression) != nil, let d = Double(s) {
+            // The regular expression only for what can start a float (it is slow, most scalars are words).
+            if let first = s.utf8.first, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) || first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: "."),
+               s.range(of: #"^[-+]?(\d+\.\d*|\.\d+)([eE][-+]?\d+)?$"#, options: .regularExpression) != nil, let d = Double(s) {
                 return .double(d)
             }
             return .string(s)

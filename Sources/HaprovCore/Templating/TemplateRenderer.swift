@@ -19,7 +19,7 @@ public struct TemplateRenderer: Sendable {
     /// Renders every string inside `value` (task arguments may hold `{{ var }}` anywhere).
     public func renderValue(_ value: Value, name: String, variables: [String: Value]) throws -> Value {
         switch value {
-        case .string(let s) where s.contains("{{") || s.contains("{%"):
+        case .string(let s) where s.hasJinjaMarker:
             // "{{ expression }}" alone keeps the value's type (a list stays a list), as in Ansible.
             if let whole = Self.wholeExpression(s) {
                 return try placed(name) { try JinjaRenderer(variables: variables).value(try JinjaParser.expression(whole, line: 1)) }
@@ -49,7 +49,9 @@ public struct TemplateRenderer: Sendable {
     /// becomes that list or dict, as Ansible made of such variables.
     public func resolveVariables(_ variables: [String: Value]) -> [String: Value] {
         var resolved = variables
-        var pending = Set(variables.filter { $0.value.containsTemplate }.map(\.key))
+        // `hostvars` and `groups` are built rendered (and hostvars is every host's variables:
+        // scanning it for templates at every scope was a large part of a run's own CPU).
+        var pending = Set(variables.filter { $0.key != "hostvars" && $0.key != "groups" && $0.value.containsTemplate }.map(\.key))
         for _ in 0..<6 where !pending.isEmpty {
             var progressed = false
             for key in pending.sorted() {
@@ -129,7 +131,7 @@ extension Value {
     /// Whether a template hides in this value.
     var containsTemplate: Bool {
         switch self {
-        case .string(let s): return s.contains("{{") || s.contains("{%")
+        case .string(let s): return s.hasJinjaMarker
         case .list(let items): return items.contains { $0.containsTemplate }
         case .map(let entries): return entries.values.contains { $0.containsTemplate }
         default: return false

@@ -10,6 +10,10 @@ struct JinjaParser {
     static let maxDepth = 100
 
     static func parse(_ source: String) throws -> [JinjaNode] {
+        try JinjaCache.shared.template(source, parse: parseAnew)
+    }
+
+    private static func parseAnew(_ source: String) throws -> [JinjaNode] {
         var parser = JinjaParser(pieces: try JinjaLexer.pieces(source))
         let (nodes, end) = try parser.nodes(until: [])
         if let end { throw JinjaFailure("'{% \(end.tag) %}' without its opening tag", line: end.line) }
@@ -18,6 +22,10 @@ struct JinjaParser {
 
     /// One expression (a `when:` condition, a `{{ }}` body).
     static func expression(_ source: String, line: Int? = nil) throws -> JinjaExpression {
+        try JinjaCache.shared.expression(source, line: line, parse: expressionAnew)
+    }
+
+    private static func expressionAnew(_ source: String, line: Int?) throws -> JinjaExpression {
         var tokens = try JinjaTokens(source, line: line)
         let expression = try tokens.expression()
         try tokens.expectEnd()
