@@ -13,7 +13,8 @@ struct PendingHandlers {
         path = (baselineDirectory as NSString).deletingLastPathComponent + "/pending-handlers"
     }
 
-    var query: FactQuery { FactQuery(key: "pending-handlers", command: "cat \(Shell.quote(path)) 2>/dev/null || true", ownShell: false) }
+    /// No process at all on the usual host, where nothing is pending.
+    var query: FactQuery { FactQuery(key: "pending-handlers", command: "if [ -e \(Shell.quote(path)) ]; then cat \(Shell.quote(path)); fi; true", ownShell: false) }
 
     /// The handler names waiting on the host.
     func names(in facts: HostFacts) -> Set<String> {

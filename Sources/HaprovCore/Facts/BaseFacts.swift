@@ -3,10 +3,12 @@ import Foundation
 /// Facts about the host itself (OS, hostname, default route), exposed to `when:` and templates
 /// under Ansible's names: ansible_os_family, ansible_distribution, ansible_default_ipv4, ...
 public enum BaseFacts {
-    /// Two processes on the host (cat, and one `ip -batch` for the default route, the addresses
-    /// and the route back to haprov): these facts are read on every run of every host.
+    /// One process on the host (`ip -batch` for the default route, the addresses and the route
+    /// back to haprov; the files are read by the shell): these facts are read on every run of
+    /// every host.
     public static let query = FactQuery(key: "base", command: """
-        cat /etc/os-release 2>/dev/null; read -r h </proc/sys/kernel/hostname; echo "@hostname=$h"
+        if [ -r /etc/os-release ]; then while IFS= read -r h || [ -n "$h" ]; do printf '%s\n' "$h"; done </etc/os-release; fi
+        read -r h </proc/sys/kernel/hostname; echo "@hostname=$h"
         c=${HAPROV_SSH_CONNECTION:-$SSH_CONNECTION}; c=${c%% *}
         echo "@ip client=$c"
         ip -4 -o -force -batch - 2>/dev/null <<HAPROV_IP

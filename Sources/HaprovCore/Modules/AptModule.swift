@@ -49,11 +49,11 @@ public struct AptModule: Module {
     }
 
     /// Now, the last successful update, and the newest source or keyring change (epoch seconds):
-    /// one `stat` for all of them and one `date`.
+    /// one `stat` for all of them, and `date` only where the shell is not bash (bash 5 knows the time).
     static let cacheQuery = FactQuery(key: "apt-cache-age", command: """
         stat -c '%Y %n' -- \(stamp) /etc/apt/sources.list /etc/apt/sources.list.d/* /etc/apt/keyrings/* 2>/dev/null \
         | { u=0; n=0; while read -r t f; do if [ "$f" = \(stamp) ]; then u=$t; elif [ "$t" -gt "$n" ]; then n=$t; fi; done; \
-        echo "$(date +%s) $u $n"; }
+        echo "${EPOCHSECONDS:-$(date +%s)} $u $n"; }
         """, ownShell: false)
 
     public var facts: [FactQuery] {

@@ -26,7 +26,8 @@ public struct FileModule: Module {
 
     private var linkQuery: FactQuery { FactQuery(key: "readlink:\(path)", command: "readlink -- \(Shell.quote(path))") }
 
-    public var facts: [FactQuery] { [Facts.file(path), linkQuery] }
+    /// The link's target only for `state: link` (a readlink less per directory on every run).
+    public var facts: [FactQuery] { state == "link" ? [Facts.file(path), linkQuery] : [Facts.file(path)] }
 
     public func plan(_ facts: HostFacts) throws -> Plan {
         let current = try RemoteFile(parsing: facts.output(Facts.file(path)))
