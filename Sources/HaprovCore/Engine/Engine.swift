@@ -239,7 +239,7 @@ public struct Engine: Sendable {
     static func rolloutQueries(_ host: String, shape: StackShape) -> [FactQuery] {
         var queries: [FactQuery] = []
         if let socket = shape.fronts.values.joined().first(where: { $0.balancer == host && $0.drain == .haproxy })?.socket {
-            queries.append(FactQuery(key: statKey, command: TrafficControl.haproxyStat(socket: socket)))
+            queries.append(FactQuery(key: statKey, command: TrafficControl.haproxyStatIfMarked(socket: socket)))
         }
         if let group = shape.vipGroup(of: host) {
             queries.append(FactQuery(key: handoverKey, command: TrafficControl.readHandover(file: group.handoverFile)))

@@ -21,7 +21,8 @@ public enum TrafficControl {
 
     /// The value now in the track file (0 when missing).
     public static func readHandover(file: String) -> String {
-        "cat \(Shell.quote(file)) 2>/dev/null || echo 0"
+        // Read by the shell: this runs in every apply's first round trip on every VIP holder.
+        "v=; if [ -r \(Shell.quote(file)) ]; then read -r v < \(Shell.quote(file)) || :; fi; echo \"${v:-0}\""
     }
 
     // MARK: HAProxy runtime API
@@ -36,17 +37,34 @@ public enum TrafficControl {
             """
     }
 
-    /// Sets `server` to `state` (drain, ready, maint) in every proxy of the socket's HAProxy that has it.
+    /// Where a balancer keeps a mark for each server haprov drained and has not put back yet
+    /// (in /run, which a reboot empties, as it empties HAProxy's runtime state).
+    public static let drainMarks = "/run/haprov/drained"
+
+    /// What the first round trip of an apply reads: `show stat` only when haprov left a drain
+    /// mark (an earlier run stopped or was killed mid-rollout); on every other run, no process.
+    public static func haproxyStatIfMarked(socket: String) -> String {
+        """
+        set -- \(Shell.quote(drainMarks))/*; [ -e "$1" ] || exit 0
+        \(haproxyStat(socket: socket))
+        """
+    }
+
+    /// Sets `server` to `state` (drain, ready, maint) in every proxy of the socket's HAProxy that
+    /// has it; a drain leaves a mark first, `ready` takes it away once done.
     public static func haproxySetState(socket: String, server: String, state: String) -> String {
         let s = Shell.quote(socket), sv = Shell.quote(server), st = Shell.quote(state)
-        return """
-            [ -S \(s) ] || exit 0
+        let mark = Shell.quote(drainMarks + "/" + server)
+        let marking = state == "ready" ? "" : "mkdir -p \(Shell.quote(drainMarks)) && : > \(mark) || exit 1\n"
+        let unmarking = state == "ready" ? "\nrm -f \(mark)" : ""
+        return marking + """
+            [ -S \(s) ] || { \(state == "ready" ? "rm -f \(mark); " : "")exit 0; }
             command -v socat >/dev/null || { echo 'socat is missing (the haproxy role installs it)' >&2; exit 127; }
             for px in $(echo 'show stat' | socat -t 2 stdio UNIX-CONNECT:\(s) | awk -F, -v sv=\(sv) '$2 == sv { print $1 }'); do
               out=$(printf 'set server %s/%s state %s\\n' "$px" \(sv) \(st) | socat -t 2 stdio UNIX-CONNECT:\(s))
               [ -z "$(printf '%s' "$out" | tr -d '[:space:]')" ] || { printf '%s/%s: %s\\n' "$px" \(sv) "$out" >&2; exit 1; }
             done
-            """
+            """ + unmarking
     }
 
     /// One server's rows of `show stat`: its proxy, current sessions and status (UP, DOWN, DRAIN, MAINT...).

@@ -17,6 +17,24 @@ import Testing
         #expect(TrafficControl.parseStat(Self.stat, server: "web3").isEmpty)
     }
 
+    /// The first round trip of every apply asks HAProxy nothing unless haprov left a drain mark;
+    /// the handover is read by the shell. Both run here for real.
+    @Test func nothingIsAskedWithoutAMark() throws {
+        #expect(!FileManager.default.fileExists(atPath: TrafficControl.drainMarks), "this machine holds haprov's drain marks")
+        let quiet = try LocalTransport().run(TrafficControl.haproxyStatIfMarked(socket: "/nonexistent/admin.sock"))
+        #expect(quiet.succeeded && quiet.stdout.isEmpty)
+        let root = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        #expect(try LocalTransport().run(TrafficControl.readHandover(file: root + "/h")).stdoutText == "0\n")
+        try "-99".write(toFile: root + "/h", atomically: true, encoding: .utf8)
+        #expect(try LocalTransport().run(TrafficControl.readHandover(file: root + "/h")).stdoutText == "-99\n")
+        // A drain marks the server before it asks HAProxy; ready takes the mark away, even when HAProxy is gone.
+        let drain = TrafficControl.haproxySetState(socket: "/run/haproxy/admin.sock", server: "web1", state: "drain")
+        #expect(drain.hasPrefix("mkdir -p /run/haprov/drained && : > /run/haprov/drained/web1 || exit 1\n"))
+        let ready = TrafficControl.haproxySetState(socket: "/run/haproxy/admin.sock", server: "web1", state: "ready")
+        #expect(ready.contains("|| { rm -f /run/haprov/drained/web1; exit 0; }") && ready.hasSuffix("\nrm -f /run/haprov/drained/web1"))
+    }
+
     @Test func handoverFallsBackToStoppingWhereTheConfigPredatesTheFile() {
         let script = TrafficControl.writeHandover(-99, file: "/run/h", config: "/etc/keepalived/keepalived.conf", stop: "systemctl stop keepalived")
         #expect(script == "if grep -qF /run/h /etc/keepalived/keepalived.conf; then printf '%s\\n' -99 > /run/h; else systemctl stop keepalived && exit 10; fi")
