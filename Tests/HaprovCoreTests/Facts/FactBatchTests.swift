@@ -25,6 +25,53 @@ import Testing
         #expect(together.outputs["dpkg:1"]?.text.hasPrefix("bash\t") == true)
     }
 
+    /// Plain package names are read from dpkg's status file by awk: on every package this
+    /// machine's dpkg knows (and one it does not), the lines are dpkg-query's own.
+    @Test func theStatusFileReaderPrintsWhatDpkgQueryPrints() throws {
+        let transport = LocalTransport()
+        let names = try transport.run("dpkg-query -W -f='${Package}\\n' | sort -u").stdoutText.split(separator: "\n").map(String.init)
+        #expect(names.count > 50)
+        let items = names + ["haprov-no-such-package"]
+        let command = FactBatch.command(.packages, items: items)
+        #expect(command.contains("awk") && command.contains("dpkg-query"))
+        let fromStatus = try transport.run(command).stdoutText.split(separator: "\n").map(String.init).sorted()
+        let fromDpkg = try transport.run("dpkg-query -W -f='${Package}\\t${db:Status-Abbrev}\\t${Version}\\n' \(Shell.join(items)) 2>/dev/null; true")
+            .stdoutText.split(separator: "\n").map(String.init).sorted()
+        #expect(fromStatus == fromDpkg, "\(Set(fromStatus).symmetricDifference(fromDpkg).sorted().prefix(10))")
+        // Names with an architecture or a pattern go to dpkg-query itself.
+        #expect(!FactBatch.command(.packages, items: ["libc6:amd64"]).contains("awk"))
+        #expect(!FactBatch.command(.packages, items: ["haproxy*"]).contains("awk"))
+    }
+
+    /// The states this machine has none of (removed, held, half-installed, multi-arch), in a
+    /// status file of their own: the reader's lines equal dpkg-query's on the same file.
+    @Test func theStatusFileReaderAbbreviatesEveryStateAsDpkgDoes() throws {
+        let admin = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: admin) }
+        try FileManager.default.createDirectory(atPath: admin + "/updates", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: admin + "/info", withIntermediateDirectories: true)
+        let stanzas = [("apache2", "deinstall ok config-files", "2.4.62-1"), ("haproxy", "hold ok installed", "2.6.12-1"),
+                       ("keepalived", "install reinstreq half-installed", "1:2.2.7-1"), ("socat", "purge ok not-installed", "1.7.4"),
+                       ("psmisc", "install ok unpacked", "23.6-1"), ("curl", "install ok half-configured", "7.88.1-10"),
+                       ("libc6", "install ok installed", "2.36-9"), ("python3", "install ok triggers-pending", "3.11.2-1"),
+                       ("sudo", "install ok not-installed", "1.9"), ("dbus", "deinstall ok not-installed", "1.14")]
+        var status = stanzas.map { name, state, version in
+            "Package: \(name)\nStatus: \(state)\nPriority: optional\nMaintainer: m <m@example.org>\nArchitecture: amd64\nVersion: \(version)\n"
+                + (name == "python3" ? "Triggers-Pending: ldconfig\n" : "") + (name == "libc6" ? "Multi-Arch: same\n" : "") + "Description: a package\n more text\n"
+        }
+        status.append("Package: libc6\nStatus: install ok installed\nMaintainer: m <m@example.org>\nArchitecture: i386\nMulti-Arch: same\nVersion: 2.36-9\nDescription: libc\n")
+        try (status.joined(separator: "\n")).write(toFile: admin + "/status", atomically: true, encoding: .utf8)
+        let items = stanzas.map(\.0) + ["nothing-here"]
+        let transport = LocalTransport()
+        let fromStatus = try transport.run("HAPROV_PACKAGES=\(Shell.quote(items.joined(separator: " "))) awk \(Shell.quote(FactBatch.statusReader)) \(Shell.quote(admin + "/status"))")
+        let fromDpkg = try transport.run("dpkg-query --admindir=\(Shell.quote(admin)) -W -f='${Package}\\t${db:Status-Abbrev}\\t${Version}\\n' \(Shell.join(items)); true")
+        #expect(!fromDpkg.stderrText.contains("error"), "\(fromDpkg.stderrText)")
+        let ours = fromStatus.stdoutText.split(separator: "\n").map(String.init).sorted()
+        #expect(ours == fromDpkg.stdoutText.split(separator: "\n").map(String.init).sorted(), "\(ours)\n\(fromDpkg.stdoutText)")
+        #expect(ours.contains("apache2\trc \t2.4.62-1") && ours.contains("keepalived\tiHR\t1:2.2.7-1") && ours.contains("socat\tun \t")
+                && ours.filter { $0.hasPrefix("libc6\t") }.count == 2 && ours.count == 11, "\(ours)")
+    }
+
     /// systemctl prints one block per unit in the order asked (not-found units too): each
     /// query gets its units' blocks, whatever other units the batch holds.
     @Test func unitBlocksGoBackToTheirQueries() {
