@@ -86,6 +86,7 @@ public struct FactBatch: Sendable, Hashable {
     /// error flag).
     static let statusReader = #"""
         BEGIN {
+          s1 = "unknown"; s2 = "ok"; s3 = "not-installed"
           n = split(ENVIRON["HAPROV_PACKAGES"], w, " "); for (i = 1; i <= n; i++) asked[w[i]] = 1
           split("unknown u install i hold h deinstall r purge p", a, " "); for (i = 1; i < 10; i += 2) want[a[i]] = a[i + 1]
           split("not-installed n config-files c half-installed H unpacked U half-configured F triggers-awaited W triggers-pending t installed i", b, " ")
@@ -93,9 +94,9 @@ public struct FactBatch: Sendable, Hashable {
         }
         function flush() {
           # dpkg forgets what it knows of a package neither installed nor wanted: "un", no version.
-          if (s3 == "not-installed" && s1 != "install" && s1 != "hold") { s1 = "unknown"; v = "" }
+          if (s3 == "not-installed" && s2 == "ok" && s1 != "install" && s1 != "hold") { s1 = "unknown"; v = "" }
           if (p != "" && (p in asked)) printf "%s\t%s%s%s\t%s\n", p, want[s1], state[s3], (s2 == "ok" ? " " : "R"), v
-          p = ""; v = ""; s1 = ""; s2 = ""; s3 = ""
+          p = ""; v = ""; s1 = "unknown"; s2 = "ok"; s3 = "not-installed"
         }
         /^Package: / { p = $2 }
         /^Status: / { s1 = $2; s2 = $3; s3 = $4 }

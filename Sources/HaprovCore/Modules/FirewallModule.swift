@@ -77,7 +77,7 @@ public struct FirewallModule: Module {
         else
           echo none
         fi
-        unset r c
+        haprov_firewall=$?; unset r c; [ "$haprov_firewall" -eq 0 ]
         """, ownShell: false)
 
     public var facts: [FactQuery] { [Self.query] }

@@ -55,13 +55,16 @@ public enum TrafficControl {
     public static func haproxySetState(socket: String, server: String, state: String) -> String {
         let s = Shell.quote(socket), sv = Shell.quote(server), st = Shell.quote(state)
         let mark = Shell.quote(drainMarks + "/" + server)
-        let marking = state == "ready" ? "" : "mkdir -p \(Shell.quote(drainMarks)) && : > \(mark) || exit 1\n"
+        // The mark goes down just before the first proxy that has the server is told: a server
+        // HAProxy does not know (yet) leaves none behind.
+        let marking = state == "ready" ? "" : "[ -n \"$marked\" ] || { mkdir -p \(Shell.quote(drainMarks)) && : > \(mark) || exit 1; marked=1; }\n  "
         let unmarking = state == "ready" ? "\nrm -f \(mark)" : ""
-        return marking + """
+        return """
             [ -S \(s) ] || { \(state == "ready" ? "rm -f \(mark); " : "")exit 0; }
             command -v socat >/dev/null || { echo 'socat is missing (the haproxy role installs it)' >&2; exit 127; }
+            marked=
             for px in $(echo 'show stat' | socat -t 2 stdio UNIX-CONNECT:\(s) | awk -F, -v sv=\(sv) '$2 == sv { print $1 }'); do
-              out=$(printf 'set server %s/%s state %s\\n' "$px" \(sv) \(st) | socat -t 2 stdio UNIX-CONNECT:\(s))
+              \(marking)out=$(printf 'set server %s/%s state %s\\n' "$px" \(sv) \(st) | socat -t 2 stdio UNIX-CONNECT:\(s))
               [ -z "$(printf '%s' "$out" | tr -d '[:space:]')" ] || { printf '%s/%s: %s\\n' "$px" \(sv) "$out" >&2; exit 1; }
             done
             """ + unmarking

@@ -54,14 +54,16 @@ import Testing
                        ("keepalived", "install reinstreq half-installed", "1:2.2.7-1"), ("socat", "purge ok not-installed", "1.7.4"),
                        ("psmisc", "install ok unpacked", "23.6-1"), ("curl", "install ok half-configured", "7.88.1-10"),
                        ("libc6", "install ok installed", "2.36-9"), ("python3", "install ok triggers-pending", "3.11.2-1"),
-                       ("sudo", "install ok not-installed", "1.9"), ("dbus", "deinstall ok not-installed", "1.14")]
+                       ("sudo", "install ok not-installed", "1.9"), ("dbus", "deinstall ok not-installed", "1.14"),
+                       ("iptables", "deinstall reinstreq not-installed", "1.8")]
         var status = stanzas.map { name, state, version in
             "Package: \(name)\nStatus: \(state)\nPriority: optional\nMaintainer: m <m@example.org>\nArchitecture: amd64\nVersion: \(version)\n"
                 + (name == "python3" ? "Triggers-Pending: ldconfig\n" : "") + (name == "libc6" ? "Multi-Arch: same\n" : "") + "Description: a package\n more text\n"
         }
+        status.append("Package: nostatus\nMaintainer: m <m@example.org>\nArchitecture: amd64\nVersion: 3\nDescription: no status field\n")
         status.append("Package: libc6\nStatus: install ok installed\nMaintainer: m <m@example.org>\nArchitecture: i386\nMulti-Arch: same\nVersion: 2.36-9\nDescription: libc\n")
         try (status.joined(separator: "\n")).write(toFile: admin + "/status", atomically: true, encoding: .utf8)
-        let items = stanzas.map(\.0) + ["nothing-here"]
+        let items = stanzas.map(\.0) + ["nothing-here", "nostatus"]
         let transport = LocalTransport()
         let fromStatus = try transport.run("HAPROV_PACKAGES=\(Shell.quote(items.joined(separator: " "))) awk \(Shell.quote(FactBatch.statusReader)) \(Shell.quote(admin + "/status"))")
         let fromDpkg = try transport.run("dpkg-query --admindir=\(Shell.quote(admin)) -W -f='${Package}\\t${db:Status-Abbrev}\\t${Version}\\n' \(Shell.join(items)); true")
@@ -69,7 +71,7 @@ import Testing
         let ours = fromStatus.stdoutText.split(separator: "\n").map(String.init).sorted()
         #expect(ours == fromDpkg.stdoutText.split(separator: "\n").map(String.init).sorted(), "\(ours)\n\(fromDpkg.stdoutText)")
         #expect(ours.contains("apache2\trc \t2.4.62-1") && ours.contains("keepalived\tiHR\t1:2.2.7-1") && ours.contains("socat\tun \t")
-                && ours.filter { $0.hasPrefix("libc6\t") }.count == 2 && ours.count == 11, "\(ours)")
+                && ours.filter { $0.hasPrefix("libc6\t") }.count == 2 && ours.count == 13, "\(ours)")
     }
 
     /// systemctl prints one block per unit in the order asked (not-found units too): each

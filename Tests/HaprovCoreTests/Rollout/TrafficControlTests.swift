@@ -30,9 +30,13 @@ import Testing
         #expect(try LocalTransport().run(TrafficControl.readHandover(file: root + "/h")).stdoutText == "-99\n")
         // A drain marks the server before it asks HAProxy; ready takes the mark away, even when HAProxy is gone.
         let drain = TrafficControl.haproxySetState(socket: "/run/haproxy/admin.sock", server: "web1", state: "drain")
-        #expect(drain.hasPrefix("mkdir -p /run/haprov/drained && : > /run/haprov/drained/web1 || exit 1\n"))
+        #expect(drain.contains("do\n  [ -n \"$marked\" ] || { mkdir -p /run/haprov/drained && : > /run/haprov/drained/web1 || exit 1; marked=1; }\n  out="), "\(drain)")
         let ready = TrafficControl.haproxySetState(socket: "/run/haproxy/admin.sock", server: "web1", state: "ready")
         #expect(ready.contains("|| { rm -f /run/haprov/drained/web1; exit 0; }") && ready.hasSuffix("\nrm -f /run/haprov/drained/web1"))
+        for script in [drain, ready, TrafficControl.haproxyStatIfMarked(socket: "/run/haproxy/admin.sock")] {
+            let syntax = try LocalTransport().run("sh -n -c \(Shell.quote(script))")
+            #expect(syntax.succeeded, "\(syntax.stderrText)\n\(script)")
+        }
     }
 
     @Test func handoverFallsBackToStoppingWhereTheConfigPredatesTheFile() {
