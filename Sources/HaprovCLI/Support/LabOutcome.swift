@@ -81,13 +81,14 @@ enum LabOutcome {
 
     /// `haprov reset [--check] --format json`: its hosts counted by what their reset task did.
     static func reset(_ lab: String, _ result: CommandResult, check: Bool) -> ClassTable.Row {
-        // With --check, a host that would be reset exits 2: drift, not a failure.
-        var row = read(lab, result, check: check)
+        // Read as a check: each host's one reset task that changed (or would) is one drift entry,
+        // and --check's exit 2 is drift, not a failure.
+        var row = read(lab, result, check: true)
         if row.status == .failed || row.status == .unreachable {
             if row.detail.isEmpty { row.detail = firstLine(result.stderrText) }
             return row
         }
-        let changed = Set(events(result).filter { $0["event"] as? String == "task" && $0["status"] as? String == "changed" }.compactMap { $0["host"] as? String })
+        let changed = row.drift
         if changed.isEmpty { return ClassTable.Row(lab: lab, status: .ok, detail: "every host matches the course baseline") }
         return check ? ClassTable.Row(lab: lab, status: .drift, detail: "\(changed.count) host(s) would be reset")
             : ClassTable.Row(lab: lab, status: .ok, detail: "\(changed.count) host(s) reset")

@@ -11,11 +11,8 @@ enum SmokeOutput {
     /// `open`: sessions the run that came before left open (apply's), reused instead of new ones.
     static func run(jobs: [HostJob], inventoryPath: String, report: ReportOptions, open: [String: any Transport] = [:],
                     json: Bool = false, output: TextOutput = StandardOutput.out) throws -> Bool {
-        let session: SmokeSession
-        do { session = try SmokeSession(jobs: jobs, factory: SSHTransportFactory(), open: open) } catch {
-            open.values.forEach { $0.close() }
-            throw error
-        }
+        // A topology that cannot be built closes the handed-over sessions itself.
+        let session = try SmokeSession(jobs: jobs, factory: SSHTransportFactory(), open: open)
         defer { session.close() }
         let topology = session.topology
         let palette = Palette(output: output)

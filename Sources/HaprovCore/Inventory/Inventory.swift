@@ -64,22 +64,31 @@ public struct Inventory: Sendable {
     /// group vars (by depth, then ansible_group_priority, then name), group_vars/all,
     /// group_vars/GROUP, inventory-file host vars, host_vars/HOST. Dictionaries are replaced.
     public func variables(for host: String, magic: Bool = true) -> [String: Value] {
-        HostVariables(inventory: variableLayers(for: host), magic: magic ? magicVariables(for: host) : [:]).merged()
+        HostVariables(inventory: variableLayers(for: host), magic: magic ? magicVariables(for: host, groups: groupsVariable) : [:]).merged()
     }
 
-    /// Ansible's magic variables of a host (`hostvars` is added per run, see `jobVariables`).
-    func magicVariables(for host: String) -> [String: Value] {
-        ["inventory_hostname": .string(host),
-         "inventory_hostname_short": .string(String(host.split(separator: ".").first ?? Substring(host))),
-         "group_names": .list(groups(of: host).filter { $0 != "all" && $0 != "ungrouped" }.sorted().map { .string($0) }),
-         "inventory_dir": .string(directory),
-         "groups": .map(Dictionary(uniqueKeysWithValues: groupOrder.map { ($0, Value.list(hosts(in: $0).map { .string($0) })) }))]
+    /// Ansible's `groups`: every group's hosts, the same for every host of a run.
+    public var groupsVariable: Value {
+        .map(Dictionary(uniqueKeysWithValues: groupOrder.map { ($0, Value.list(hosts(in: $0).map { .string($0) })) }))
+    }
+
+    /// Ansible's magic variables of a host, with `groups` when given (`hostvars` is added per
+    /// run, see `jobVariables`).
+    func magicVariables(for host: String, groups: Value?) -> [String: Value] {
+        var magic: [String: Value] = [
+            "inventory_hostname": .string(host),
+            "inventory_hostname_short": .string(String(host.split(separator: ".").first ?? Substring(host))),
+            "group_names": .list(self.groups(of: host).filter { $0 != "all" && $0 != "ungrouped" }.sorted().map { .string($0) }),
+            "inventory_dir": .string(directory)]
+        magic["groups"] = groups
+        return magic
     }
 
     /// A host's variables for its job, layer by layer: the inventory's, the magic variables with
-    /// `hostvars` (built once per run by `hostvars(extra:)` and shared by every job), `-e`.
-    public func jobVariables(for host: String, extra: [String: Value], hostvars: Value) -> HostVariables {
-        var magic = magicVariables(for: host)
+    /// `hostvars` (built once per run by `hostvars(extra:)` and shared by every job, as is
+    /// `groups`, built here when not given), `-e`.
+    public func jobVariables(for host: String, extra: [String: Value], hostvars: Value, groups: Value? = nil) -> HostVariables {
+        var magic = magicVariables(for: host, groups: groups ?? groupsVariable)
         magic["hostvars"] = hostvars
         return HostVariables(inventory: variableLayers(for: host), magic: magic, extra: extra)
     }
@@ -91,9 +100,7 @@ public struct Inventory: Sendable {
     public func hostvars(extra: [String: Value] = [:]) -> Value {
         let renderer = TemplateRenderer()
         return .map(Dictionary(uniqueKeysWithValues: hostNames.map { host in
-            var magic = magicVariables(for: host)
-            magic["groups"] = nil
-            let variables = HostVariables(inventory: variableLayers(for: host), magic: magic, extra: extra).merged()
+            let variables = HostVariables(inventory: variableLayers(for: host), magic: magicVariables(for: host, groups: nil), extra: extra).merged()
             return (host, Value.map(renderer.resolveVariables(variables)))
         }))
     }

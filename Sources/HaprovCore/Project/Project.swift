@@ -68,9 +68,10 @@ public struct Project {
         let byName = Dictionary(uniqueKeysWithValues: loaded.map { ($0.name, $0) })
         let rolesOfHost = try playbook.roles(select: { try inventory.select(limit: $0) })
         let hostvars = inventory.hostvars(extra: request.extraVariables)
+        let groups = inventory.groupsVariable
         func job(_ spec: ConnectionSpec) -> HostJob {
             HostJob(name: spec.name, connection: spec, roles: (rolesOfHost[spec.name] ?? []).compactMap { byName[$0] },
-                    variables: inventory.jobVariables(for: spec.name, extra: request.extraVariables, hostvars: hostvars))
+                    variables: inventory.jobVariables(for: spec.name, extra: request.extraVariables, hostvars: hostvars, groups: groups))
         }
         // The roles' argument specs for every host before any host is reached, reported
         // together with any connection problem.

@@ -13,24 +13,22 @@ final class JinjaCache: @unchecked Sendable {
     private var expressions: [String: Result<JinjaExpression, JinjaFailure>] = [:]
 
     func template(_ source: String, parse: (String) throws -> [JinjaNode]) throws -> [JinjaNode] {
-        if let known = lock.withLock({ templates[source] }) { return try known.get() }
-        let result: Result<[JinjaNode], JinjaFailure>
-        do { result = .success(try parse(source)) } catch let failure as JinjaFailure { result = .failure(failure) }
-        lock.withLock {
-            if templates.count >= Self.limit { templates.removeAll() }
-            templates[source] = result
-        }
-        return try result.get()
+        try cached(source, in: \.templates) { try parse(source) }
     }
 
     func expression(_ source: String, line: Int?, parse: (String, Int?) throws -> JinjaExpression) throws -> JinjaExpression {
-        let key = "\(line ?? 0)\u{0}\(source)"
-        if let known = lock.withLock({ expressions[key] }) { return try known.get() }
-        let result: Result<JinjaExpression, JinjaFailure>
-        do { result = .success(try parse(source, line)) } catch let failure as JinjaFailure { result = .failure(failure) }
+        try cached("\(line ?? 0)\u{0}\(source)", in: \.expressions) { try parse(source, line) }
+    }
+
+    /// The result kept under `key` in one of the two tables, parsed (outside the lock) when new.
+    private func cached<T>(_ key: String, in table: ReferenceWritableKeyPath<JinjaCache, [String: Result<T, JinjaFailure>]>,
+                           parse: () throws -> T) throws -> T {
+        if let known = lock.withLock({ self[keyPath: table][key] }) { return try known.get() }
+        let result: Result<T, JinjaFailure>
+        do { result = .success(try parse()) } catch let failure as JinjaFailure { result = .failure(failure) }
         lock.withLock {
-            if expressions.count >= Self.limit { expressions.removeAll() }
-            expressions[key] = result
+            if self[keyPath: table].count >= Self.limit { self[keyPath: table].removeAll() }
+            self[keyPath: table][key] = result
         }
         return try result.get()
     }
