@@ -54,8 +54,10 @@ public struct SmokeRunner: Sendable {
         let expected = Set(topology.webServers.map(\.answersAs))
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            guard let client = try? connect(topology.client), let answers = try? Probe(client: client, url: url).burst(2 * expected.count) else { return }
-            if answers.failures == 0 && Set(answers.servers) == expected { return }
+            // A probe that cannot run yet is one more reason to wait, not to stop waiting (the
+            // round-robin test then saw only the servers HAProxy had marked up so far).
+            if let client = try? connect(topology.client), let answers = try? Probe(client: client, url: url).burst(2 * expected.count),
+               answers.failures == 0 && Set(answers.servers) == expected { return }
             Thread.sleep(forTimeInterval: 0.5)
         }
     }
