@@ -5,8 +5,15 @@ import Foundation
 public enum FactGatherer {
     public static func gather(_ queries: [FactQuery], on transport: any Transport, timeout: Duration = .seconds(120)) throws -> HostFacts {
         var unique: [FactQuery] = []
-        var seen = Set<String>()
-        for query in queries where seen.insert(query.key).inserted { unique.append(query) }
+        var position: [String: Int] = [:]
+        for query in queries {
+            guard let index = position[query.key] else {
+                position[query.key] = unique.count
+                unique.append(query)
+                continue
+            }
+            unique[index] = unique[index].shared(with: query)
+        }
         if unique.isEmpty { return HostFacts() }
         let (commands, batches) = merged(unique)
         let nonce = "HAPROV" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
@@ -29,6 +36,7 @@ public enum FactGatherer {
         var kind: FactBatch.Kind
         var items: [String]
         var members: [FactQuery]
+        var expected: [String: String] = [:]
     }
 
     /// The commands to run: unbatched queries as they are, and one command per batch kind for
@@ -45,12 +53,15 @@ public enum FactGatherer {
                 for item in batch.items where !items.contains(item) { items.append(item) }
                 batches.append(MergedBatch(kind: batch.kind, items: items, members: [query]))
             }
+            if let index = batches.firstIndex(where: { $0.kind == batch.kind }) {
+                batches[index].expected.merge(batch.expected) { first, _ in first }
+            }
         }
         var commands: [FactQuery] = []
         for query in queries {
             guard let kind = query.batch?.kind else { commands.append(query); continue }
             guard let batch = batches.first(where: { $0.kind == kind }), batch.members.first?.key == query.key else { continue }
-            commands.append(FactQuery(key: batchKey(kind), command: FactBatch.command(kind, items: batch.items), ownShell: false))
+            commands.append(FactQuery(key: batchKey(kind), command: FactBatch.command(kind, items: batch.items, expected: batch.expected), ownShell: false))
         }
         return (commands, batches)
     }

@@ -19,6 +19,13 @@ public struct FactQuery: Sendable, Hashable {
         self.batch = batch
         self.ownShell = ownShell
     }
+
+    /// The one query to run for this key when `other` has the same key: two modules expecting
+    /// different contents of one file both get its content.
+    func shared(with other: FactQuery) -> FactQuery {
+        guard other != self, batch?.kind == .files, other.batch?.kind == .files, let path = batch?.items.first else { return self }
+        return Facts.file(path)
+    }
 }
 
 /// Queries that one command answers for many items at once: the dpkg status of packages, the
@@ -38,14 +45,18 @@ public struct FactBatch: Sendable, Hashable {
 
     public var kind: Kind
     public var items: [String]
+    /// Files only: the sha256 a module expects an item to have. A file that has it comes back
+    /// as its hash alone, so an unchanged file costs no base64 process and no bytes.
+    public var expected: [String: String] = [:]
 
-    public init(_ kind: Kind, items: [String]) {
+    public init(_ kind: Kind, items: [String], expected: [String: String] = [:]) {
         self.kind = kind
         self.items = items
+        self.expected = expected
     }
 
     /// The command for these items; each query's own command is what `command(items)` gives for its items alone.
-    public static func command(_ kind: Kind, items: [String]) -> String {
+    public static func command(_ kind: Kind, items: [String], expected: [String: String] = [:]) -> String {
         switch kind {
         case .packages:
             let dpkg = "dpkg-query -W -f='${Package}\\t${db:Status-Abbrev}\\t${Version}\\n' \(Shell.join(items)) 2>/dev/null; true"
@@ -61,16 +72,7 @@ public struct FactBatch: Sendable, Hashable {
         case .units:
             return "systemctl show -p LoadState,ActiveState,UnitFileState \(Shell.join(items))"
         case .files:
-            // Lines "size|type|mode|owner|group|name" for the files that exist, each regular
-            // file (or link to one) followed by its content in base64 when stat's size is
-            // small, else its sha256, as `Facts.file` decides alone. printf, not echo: dash's
-            // echo would expand backslashes in a name.
-            return """
-                stat -c '%s|%F|%a|%U|%G|%n' -- \(Shell.join(items)) 2>/dev/null | while IFS= read -r l; do printf '%s\\n' "$l"; \
-                n=${l#*|*|*|*|*|}; z=${l%%|*}; [ -f "$n" ] || continue; \
-                if [ "$z" -le \(Facts.inlineContentLimit) ]; then printf '@@content\\n'; base64 -w0 -- "$n" 2>/dev/null; printf '\\n'; \
-                else printf '@@sha256\\n%s\\n' "$(sha256sum -- "$n" | cut -d' ' -f1)"; fi; done
-                """
+            return filesCommand(items, expected: expected)
         }
     }
 
@@ -127,26 +129,91 @@ public struct FactBatch: Sendable, Hashable {
         }
     }
 
+    /// One `stat` for every file, then one `sha256sum` for every regular file (or link to one),
+    /// then base64 of each small file whose hash is not the one expected. Output: stat's lines
+    /// "size|type|mode|owner|group|name", "@@sums" and sha256sum's lines, then "@@content NAME"
+    /// and the base64 of each file sent whole. No pipeline, no subshell but the two command
+    /// substitutions: each fork costs the host as much as a small process. POSIX sh (a login
+    /// shell may be dash): here-documents, not here-strings; printf, not echo (dash's echo
+    /// would expand backslashes in a name).
+    static func filesCommand(_ items: [String], expected: [String: String]) -> String {
+        let wanted = items.filter(sumsPlainly).compactMap { path in expected[path].map { "\($0)  \(path)" } }.joined(separator: "\n")
+        return """
+            s=$(stat -c '%s|%F|%a|%U|%G|%n' -- \(Shell.join(items)) 2>/dev/null); printf '%s\\n' "$s"; set --
+            while IFS= read -r l; do n=${l#*|*|*|*|*|}; [ -n "$l" ] && [ -f "$n" ] && set -- "$@" "$n"; done <<HAPROV_STAT
+            $s
+            HAPROV_STAT
+            h=; if [ $# -gt 0 ]; then h=$(sha256sum -- "$@" 2>/dev/null); printf '@@sums\\n%s\\n' "$h"; fi
+            q='
+            '; e=\(Shell.quote(wanted)); same=$q
+            [ -n "$e" ] && while IFS= read -r l; do case "$q$h$q" in *"$q$l$q"*) same="$same${l#*  }$q";; esac; done <<HAPROV_SUMS
+            $e
+            HAPROV_SUMS
+            while IFS= read -r l; do n=${l#*|*|*|*|*|}; z=${l%%|*}; [ -n "$l" ] && [ -f "$n" ] && [ "$z" -le \(Facts.inlineContentLimit) ] || continue
+            case "$same" in *"$q$n$q"*) continue;; esac; printf '@@content %s\\n' "$n"; base64 -w0 -- "$n" 2>/dev/null; printf '\\n'; done <<HAPROV_STAT
+            $s
+            HAPROV_STAT
+            set --; unset s h q e same l n z
+            """
+    }
+
     /// Each file's part as `Facts.file` prints it alone: "type|mode|owner|group|size", then
     /// "content" and its base64, or "sha256" and the hash; "absent" when stat did not see it.
     static func splitFiles(_ output: String, items: [String]) -> [String: String] {
-        var parts: [String: String] = [:]
-        var current: String?
-        var pending: String?
+        var stats: [String: String] = [:]
+        var sums: [String: String] = [:]
+        var contents: [String: String] = [:]
+        enum Section { case stat, sums, content(String) }
+        var section = Section.stat
         for line in output.components(separatedBy: "\n") {
-            if let marker = pending, let name = current {
-                parts[name, default: ""] += "\n\(marker)\n\(line)"
-                pending = nil
-                continue
+            if line == "@@sums" { section = .sums; continue }
+            if line.hasPrefix("@@content ") { section = .content(String(line.dropFirst("@@content ".count))); continue }
+            switch section {
+            case .stat:
+                let fields = line.split(separator: "|", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
+                guard fields.count == 6, Int(fields[0]) != nil else { continue }
+                stats[fields[5]] = "\(fields[1])|\(fields[2])|\(fields[3])|\(fields[4])|\(fields[0])"
+            case .sums:
+                if let (hash, name) = sumLine(line) { sums[name] = hash }
+            case .content(let name):
+                contents[name] = line
+                section = .sums
             }
-            if line == "@@content" { pending = "content"; continue }
-            if line == "@@sha256" { pending = "sha256"; continue }
-            let fields = line.split(separator: "|", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
-            guard fields.count == 6, Int(fields[0]) != nil else { continue }
-            current = fields[5]
-            parts[fields[5]] = "\(fields[1])|\(fields[2])|\(fields[3])|\(fields[4])|\(fields[0])"
         }
-        return Dictionary(items.map { ($0, parts[$0] ?? "absent") }) { first, _ in first }
+        return Dictionary(items.map { item in
+            guard let stat = stats[item] else { return (item, "absent") }
+            if let content = contents[item] { return (item, stat + "\ncontent\n" + content) }
+            if let hash = sums[item] { return (item, stat + "\nsha256\n" + hash) }
+            return (item, stat)
+        }) { first, _ in first }
+    }
+
+    /// sha256sum prints the name as it is (no escaping), so the shell can match its line. A
+    /// name with a backslash, a newline or a carriage return is sent whole instead.
+    static func sumsPlainly(_ path: String) -> Bool {
+        !path.contains { $0 == "\\" || $0 == "\n" || $0 == "\r" }
+    }
+
+    /// A line of sha256sum: "HASH  NAME", or "\\HASH  NAME" with the name's backslashes, newlines
+    /// and carriage returns escaped.
+    static func sumLine(_ line: String) -> (hash: String, name: String)? {
+        let escaped = line.hasPrefix("\\")
+        let text = escaped ? line.dropFirst() : Substring(line)
+        guard text.count > 66, let space = text.firstIndex(of: " ") else { return nil }
+        let hash = String(text[..<space])
+        guard hash.count == 64 else { return nil }
+        var name = String(text[text.index(space, offsetBy: 2)...])
+        if escaped {
+            var out = "", pending = false
+            for character in name {
+                if pending {
+                    out.append(character == "n" ? "\n" : character == "r" ? "\r" : character)
+                    pending = false
+                } else if character == "\\" { pending = true } else { out.append(character) }
+            }
+            name = out
+        }
+        return (hash, name)
     }
 }
 
@@ -183,16 +250,20 @@ public enum Facts {
     /// Largest file whose content comes back with the facts (for diffs without another round trip).
     public static let inlineContentLimit = 262_144
 
-    /// Type, mode, owner, group, size, then base64 content (or only the sha256 for big files).
-    /// Batched: the files of every task of a host cost one `stat`, one `cat` and one `base64`.
-    public static func file(_ path: String) -> FactQuery {
+    /// Type, mode, owner, group, size, then base64 content, or only the sha256 for big files
+    /// and for a file whose content is `expecting` (a module that knows what the file should
+    /// hold compares hashes, and needs the old content only for the diff of a file that differs).
+    /// Batched: the files of every task of a host cost one `stat` and one `sha256sum`.
+    public static func file(_ path: String, expecting: Data? = nil) -> FactQuery {
         let p = Shell.quote(path)
+        let expected = expecting.flatMap { FactBatch.sumsPlainly(path) ? [path: SHA256.hex($0)] : nil } ?? [:]
+        let differs = expected[path].map { " && [ \"$(sha256sum <\(p) 2>/dev/null)\" != \(Shell.quote($0 + "  -")) ]" } ?? ""
         return FactQuery(key: "file:\(path)", command: """
-            if s=$(stat -c '%F|%a|%U|%G|%s' -- \(p) 2>/dev/null); then echo "$s"; \
-            if [ -f \(p) ] && [ "${s##*|}" -le \(inlineContentLimit) ]; then echo content; base64 -w0 -- \(p); \
-            elif [ -f \(p) ]; then echo sha256; sha256sum -- \(p) | cut -d' ' -f1; fi; \
+            if s=$(stat -c '%F|%a|%U|%G|%s' -- \(p) 2>/dev/null); then printf '%s\\n' "$s"; \
+            if [ -f \(p) ] && [ "${s##*|}" -le \(inlineContentLimit) ]\(differs); then echo content; base64 -w0 -- \(p); \
+            elif [ -f \(p) ]; then echo sha256; sha256sum <\(p) | cut -d' ' -f1; fi; \
             else echo absent; fi
-            """, batch: FactBatch(.files, items: [path]))
+            """, batch: FactBatch(.files, items: [path], expected: expected))
     }
 
     /// Runs `command` and records only whether it succeeded (guards like `unless`).
@@ -217,6 +288,12 @@ public struct RemoteFile: Sendable, Equatable {
     public var sha256: String?
 
     public init(kind: Kind) { self.kind = kind }
+
+    /// A regular file with exactly this content, whether the host sent the content or only
+    /// its hash (the content was expected).
+    public func holds(_ data: Data) -> Bool {
+        kind == .regular && sha256 == SHA256.hex(data)
+    }
 
     /// Parses the output of `Facts.file`.
     public init(parsing output: FactOutput) throws {

@@ -56,11 +56,24 @@ public struct AptModule: Module {
         echo "${EPOCHSECONDS:-$(date +%s)} $u $n"; }
         """, ownShell: false)
 
+    /// The cache's age is a fact only where it decides the plan: a refresh alone (no packages)
+    /// and `latest` (the candidates come from the cache). Installing decides it on the host, in
+    /// the install script; installed packages are in sync however old the cache is, so neither
+    /// a check nor a no-change apply asks for it.
+    var needsCacheAge: Bool { packages.isEmpty || state == "latest" }
+
     public var facts: [FactQuery] {
-        var queries = [Self.cacheQuery]
+        var queries: [FactQuery] = needsCacheAge ? [Self.cacheQuery] : []
         if !packages.isEmpty { queries.append(packageQuery) }
         if state == "latest" { queries.append(candidateQuery) }
         return queries
+    }
+
+    /// Shell test of the same staleness as `stale`, for an install script: the cache query's
+    /// three numbers read on the host when the install runs.
+    var staleOnHost: String {
+        let old = cacheValidTime.map { "[ $(( $1 - $2 )) -gt \($0) ]" } ?? (updateCache ? "true" : "false")
+        return "set -- $(\(Self.cacheQuery.command)) && { [ \"$2\" -eq 0 ] || [ \"$3\" -gt \"$2\" ] || \(old); }"
     }
 
     public func plan(_ facts: HostFacts) throws -> Plan {
@@ -72,9 +85,12 @@ public struct AptModule: Module {
                 if fields.count == 3, fields[1].dropFirst().hasPrefix("i") { installed[fields[0].split(separator: ":").first.map(String.init) ?? fields[0]] = fields[2] }
             }
         }
-        let age = try facts.output(Self.cacheQuery).text.split(separator: " ").compactMap { Int($0) }
-        let now = age.first ?? 0, updated = age.count > 1 ? age[1] : 0, sourcesChanged = age.count > 2 ? age[2] : 0
-        let stale = updated == 0 || sourcesChanged > updated || (cacheValidTime.map { now - updated > $0 } ?? updateCache)
+        var stale = false
+        if needsCacheAge {
+            let age = try facts.output(Self.cacheQuery).text.split(separator: " ").compactMap { Int($0) }
+            let now = age.first ?? 0, updated = age.count > 1 ? age[1] : 0, sourcesChanged = age.count > 2 ? age[2] : 0
+            stale = updated == 0 || sourcesChanged > updated || (cacheValidTime.map { now - updated > $0 } ?? updateCache)
+        }
 
         let apt = "DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -y -q"
         let update = "\(apt) update && mkdir -p /var/lib/apt/periodic && touch \(Self.stamp)"
@@ -102,6 +118,8 @@ public struct AptModule: Module {
                 }
             }
             if wanted.isEmpty {
+                // Installed packages never wait for a refresh (stale is only known for a refresh
+                // alone and for `latest`): an old cache is not drift.
                 guard stale, updateCache, cacheValidTime != nil || packages.isEmpty else { return Plan() }
                 return Plan([Change(summary: "refresh the package cache", script: update, slow: true)])
             }
@@ -114,7 +132,8 @@ public struct AptModule: Module {
                 + "if [ -n \"$(ls -A /var/lib/dpkg/updates 2>/dev/null)\" ]; then DEBIAN_FRONTEND=noninteractive dpkg --configure -a; fi && "
                 + "\(apt) install \(recommends ? "" : "--no-install-recommends ")\(downgrades)\(Shell.join(wanted))"
             // A package the cache does not know yet needs a refresh even if the cache is young.
-            let script = stale ? "\(update) && \(install)" : "\(install) || { \(update) && \(install); }"
+            let refreshed = "\(update) && \(install)", tried = "\(install) || { \(update) && \(install); }"
+            let script = needsCacheAge ? (stale ? refreshed : tried) : "if \(staleOnHost); then \(refreshed); else \(tried); fi"
             return Plan([Change(summary: "install \(wanted.joined(separator: ", "))", script: script, slow: true, touches: [.packages])])
         }
     }

@@ -31,12 +31,12 @@ struct BootUnit {
 
     /// The unit's state, asked with the other units of the run in one `systemctl show`.
     var enabledQuery: FactQuery { UnitState.query("\(name).service") }
-    var facts: [FactQuery] { [Facts.file(path), enabledQuery] }
+    var facts: [FactQuery] { [Facts.file(path, expecting: Data(content.utf8)), enabledQuery] }
 
     func plan(_ facts: HostFacts) throws -> [Change] {
         let current = try RemoteFile(parsing: facts.output(Facts.file(path)))
         let wanted = Data(content.utf8)
-        let fileOK = current.kind == .regular && current.content == wanted
+        let fileOK = current.holds(wanted)
         let enabled = UnitState(parsing: try facts.output(enabledQuery)).unitFileState == "enabled"
         if fileOK && enabled { return [] }
         var script = ""

@@ -81,7 +81,7 @@ struct ManagedFile: Sendable {
     /// Where the content came from, for the diff header.
     var source: String
 
-    var facts: [FactQuery] { [Facts.file(path)] }
+    var facts: [FactQuery] { [Facts.file(path, expecting: content)] }
 
     func plan(_ facts: HostFacts) throws -> Plan {
         let current = try RemoteFile(parsing: facts.output(Facts.file(path)))
@@ -91,8 +91,7 @@ struct ManagedFile: Sendable {
         default:
             throw ModuleError(argument: "dest", message: "\(path) exists and is not a regular file (\(current.kind))")
         }
-        let sameContent = current.kind == .regular && current.sha256 == SHA256.hex(content)
-        if !sameContent {
+        if !current.holds(content) {
             let old = current.content.map { String(decoding: $0, as: UTF8.self) } ?? ""
             let diff = UnifiedDiff.make(old: old, new: String(decoding: content, as: UTF8.self),
                                         oldName: current.kind == .absent ? "/dev/null" : path + " (on host)",

@@ -73,7 +73,14 @@ public struct IprouteModule: Module {
 
     var scriptPath: String { "\(Self.folder)/\(entry).sh" }
 
-    public var facts: [FactQuery] { [liveQuery, canonicalQuery, Facts.file(scriptPath)] + Self.bootUnit.facts }
+    /// The boot script re-adds the same entries; deleting first keeps rules from doubling.
+    var bootScript: String? {
+        guard present else { return nil }
+        return "# Managed by haprov.\n" + rules.map { "ip rule del \($0) 2>/dev/null; ip rule add \($0)" }.joined(separator: "\n")
+            + (rules.isEmpty ? "" : "\n") + routes.map { "ip route replace \($0) table \(table)" }.joined(separator: "\n") + "\n"
+    }
+
+    public var facts: [FactQuery] { [liveQuery, canonicalQuery, Facts.file(scriptPath, expecting: bootScript.map { Data($0.utf8) })] + Self.bootUnit.facts }
 
     static func split(_ text: String) -> (rules: [String], routes: [String]) {
         let parts = text.components(separatedBy: "@@routes")
@@ -161,11 +168,9 @@ public struct IprouteModule: Module {
         if !script.isEmpty {
             plan.append(Change(summary: changes.map(\.summary).joined(separator: "; "), script: "set -e\n" + script.joined(separator: "\n"), touches: [.routing]))
         }
-        // The boot script re-adds the same entries; deleting first keeps rules from doubling.
-        let boot = present ? "# Managed by haprov.\n" + rules.map { "ip rule del \($0) 2>/dev/null; ip rule add \($0)" }.joined(separator: "\n")
-            + (rules.isEmpty ? "" : "\n") + routes.map { "ip route replace \($0) \(tableArg)" }.joined(separator: "\n") + "\n" : nil
+        let boot = bootScript
         let current = try RemoteFile(parsing: facts.output(Facts.file(scriptPath)))
-        if let boot, current.content != Data(boot.utf8) {
+        if let boot, !current.holds(Data(boot.utf8)) {
             plan.append(Change(summary: "persist in \(scriptPath)", script: FileScripts.atomicWrite(path: scriptPath, mode: 0o644, owner: nil, group: nil, validate: nil, backup: false),
                                stdin: Data(boot.utf8), touches: [.file(scriptPath)]))
         } else if boot == nil, current.kind != .absent {

@@ -106,7 +106,7 @@ extension FactBatchTests {
 }
 
 extension FactBatchTests {
-    /// Files batched into one stat and one base64, run for real here: every kind of file reads
+    /// Files batched into one stat and one sha256sum, run for real here: every kind of file reads
     /// exactly as its own query alone would have read it.
     @Test func fileQueriesShareOneStatAndReadWhatTheyWouldAlone() throws {
         let folder = try Fixtures.temporaryDirectory()
@@ -119,7 +119,7 @@ extension FactBatchTests {
         try FileManager.default.createSymbolicLink(atPath: folder + "/link", withDestinationPath: folder + "/haproxy.cfg")
         try FileManager.default.createSymbolicLink(atPath: folder + "/dangling", withDestinationPath: folder + "/nowhere")
         let paths = ["haproxy.cfg", "empty", "big", "odd name|with bar", "dir", "link", "dangling", "absent"].map { folder + "/" + $0 }
-        let queries = paths.map(Facts.file)
+        let queries = paths.map { Facts.file($0) }
         let merged = FactGatherer.merged(queries)
         #expect(merged.commands.count == 1 && merged.commands[0].key == "batch:files")
         let transport = LocalTransport(hostName: "here")
@@ -137,13 +137,51 @@ extension FactBatchTests {
         #expect(try RemoteFile(parsing: emptyAlone.output(FactQuery(key: "alone", command: ""))).content == Data())
         // A name with a backslash (dash's echo would expand it) and a /proc file whose stat size is 0.
         try "x".write(toFile: folder + "/back\\tslash", atomically: true, encoding: .utf8)
-        let more = [folder + "/back\\tslash", "/proc/sys/kernel/hostname"].map(Facts.file)
+        let more = [folder + "/back\\tslash", "/proc/sys/kernel/hostname"].map { Facts.file($0) }
         let read = try FactGatherer.gather(more + queries, on: transport)
         #expect(try RemoteFile(parsing: read.output(more[0])).content == Data("x".utf8))
         let hostname = try String(contentsOfFile: "/proc/sys/kernel/hostname", encoding: .utf8)
         #expect(try RemoteFile(parsing: read.output(more[1])).content == Data(hostname.utf8))
         #expect(try RemoteFile(parsing: read.output(Facts.file(folder + "/haproxy.cfg"))).content == Data("global\n  daemon\n".utf8))
         #expect(try RemoteFile(parsing: together.output(Facts.file(folder + "/absent"))).kind == .absent)
+    }
+
+    /// A module that knows what a file should hold gets only its hash back when the file
+    /// holds it (no base64 process, no bytes), and its content when it differs, batched or
+    /// alone; two modules expecting different contents of one file both get the content.
+    @Test func aFileWithTheExpectedContentComesBackAsItsHash() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let same = Data("global\n  daemon\n".utf8), other = Data("global\n  maxconn 10\n".utf8)
+        for name in ["kept", "changed", "odd $name `x` 'q'", "back\\slash", "shared"] {
+            try same.write(to: URL(fileURLWithPath: folder + "/" + name))
+        }
+        let transport = LocalTransport(hostName: "here")
+        let kept = Facts.file(folder + "/kept", expecting: same)
+        let changed = Facts.file(folder + "/changed", expecting: other)
+        let odd = Facts.file(folder + "/odd $name `x` 'q'", expecting: same)
+        // sha256sum escapes a name with a backslash: that file is sent whole.
+        let slash = Facts.file(folder + "/back\\slash", expecting: same)
+        let absent = Facts.file(folder + "/absent", expecting: same)
+        let batched = try FactGatherer.gather([kept, changed, odd, slash, absent], on: transport)
+        for query in [kept, changed, odd, slash, absent] {
+            let alone = try FactGatherer.gather([FactQuery(key: query.key, command: query.command)], on: transport)
+            #expect(batched.outputs[query.key]?.text == alone.outputs[query.key]?.text, "\(query.key)")
+        }
+        let keptFile = try RemoteFile(parsing: batched.output(kept))
+        #expect(keptFile.content == nil && keptFile.holds(same) && keptFile.size == same.count)
+        let changedFile = try RemoteFile(parsing: batched.output(changed))
+        #expect(changedFile.content == same && !changedFile.holds(other))
+        #expect(try RemoteFile(parsing: batched.output(odd)).content == nil && RemoteFile(parsing: batched.output(odd)).holds(same))
+        #expect(try RemoteFile(parsing: batched.output(slash)).content == same)
+        #expect(try RemoteFile(parsing: batched.output(absent)).kind == .absent)
+        // Two expectations of one file: the content comes, and each module can tell.
+        let shared = try FactGatherer.gather([Facts.file(folder + "/shared", expecting: other), Facts.file(folder + "/shared", expecting: same)], on: transport)
+        let sharedFile = try RemoteFile(parsing: shared.output(Facts.file(folder + "/shared")))
+        #expect(sharedFile.content == same && sharedFile.holds(same) && !sharedFile.holds(other))
+        // The script asks sha256sum once for every file and base64 only for the one that differs.
+        let command = FactGatherer.merged([kept, changed, odd]).commands[0].command
+        #expect(command.components(separatedBy: "sha256sum").count == 2 && command.components(separatedBy: "base64").count == 2)
     }
 }
 
