@@ -33,8 +33,9 @@ struct BoundTask {
                     scoped["item"] = item
                     label += " (\(item.shortText))"
                 }
+                let scope = ResolvedScopes.Scope(role: role.name, isHandler: isHandler, item: item, withFacts: false)
                 var entry = BoundTask(role: role, task: task, label: label, rawVariables: scoped,
-                                      variables: scopes.resolve(scoped, renderer: renderer), module: nil, pendingError: nil, isHandler: isHandler)
+                                      variables: scopes.resolve(scoped, scope: scope, renderer: renderer), module: nil, pendingError: nil, isHandler: isHandler)
                 entry.build(renderer: renderer, topLevelTemplates: topLevelTemplates, hostName: hostName)
                 bound.append(entry)
             }
@@ -69,16 +70,15 @@ struct BoundTask {
             if let old = rawVariables[name], old != value { replaced = true }
             rawVariables[name] = value
         }
-        variables = scopes.resolve(rawVariables, renderer: renderer)
+        let scope = ResolvedScopes.Scope(role: role.name, isHandler: isHandler, item: rawVariables["item"], withFacts: true)
+        variables = scopes.resolve(rawVariables, scope: scope, renderer: renderer)
         if replaced { module = nil }
     }
 
     /// Whether every `when:` condition holds.
     func shouldRun(renderer: TemplateRenderer) throws -> Bool {
         for condition in task.when {
-            let expression = condition.trimmingCharacters(in: .whitespaces)
-                .replacingOccurrences(of: "{{", with: "").replacingOccurrences(of: "}}", with: "")
-            if try !renderer.evaluate(condition: expression, name: task.location, variables: variables) { return false }
+            if try !renderer.evaluate(condition: condition.withoutJinjaBraces, name: task.location, variables: variables) { return false }
         }
         return true
     }
@@ -107,14 +107,22 @@ struct BoundTask {
 
 /// A host's variables resolved once per distinct scope (a role's variables, a loop item's, with
 /// or without the host's facts) instead of once per task: resolving renders every templated
-/// variable, and the tasks of a role share one scope.
+/// variable, and the tasks of a role share one scope. One instance serves one host's binding,
+/// where a scope's variables are the same for every task in it; the scope names it, so the
+/// whole variable map (hostvars of every host included) is never hashed or compared.
 struct ResolvedScopes {
-    private var cache: [[String: Value]: [String: Value]] = [:]
+    struct Scope: Hashable {
+        var role: String
+        var isHandler: Bool
+        var item: Value?
+        var withFacts: Bool
+    }
+    private var cache: [Scope: [String: Value]] = [:]
 
-    mutating func resolve(_ raw: [String: Value], renderer: TemplateRenderer) -> [String: Value] {
-        if let known = cache[raw] { return known }
+    mutating func resolve(_ raw: [String: Value], scope: Scope, renderer: TemplateRenderer) -> [String: Value] {
+        if let known = cache[scope] { return known }
         let resolved = renderer.resolveVariables(raw)
-        cache[raw] = resolved
+        cache[scope] = resolved
         return resolved
     }
 }

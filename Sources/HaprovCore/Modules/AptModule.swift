@@ -62,8 +62,17 @@ public struct AptModule: Module {
     /// a check nor a no-change apply asks for it.
     var needsCacheAge: Bool { packages.isEmpty || state == "latest" }
 
+    /// Whether a source or keyring changed since haprov last refreshed the cache ("changed"), or
+    /// it never did ("never"): the shell's own `-nt`, no process. Installed packages with
+    /// update_cache or cache_valid_time refresh the cache then (a repository added since must
+    /// be read, and a wrong key fail here), but not for its age alone.
+    static let sourcesQuery = FactQuery(key: "apt-sources-changed", command: """
+        if [ -e \(stamp) ]; then c=same; for f in /etc/apt/sources.list /etc/apt/sources.list.d/* /etc/apt/keyrings/*; do \
+        [ "$f" -nt \(stamp) ] && c=changed; done; echo "$c"; unset c f; else echo never; fi
+        """, ownShell: false)
+
     public var facts: [FactQuery] {
-        var queries: [FactQuery] = needsCacheAge ? [Self.cacheQuery] : []
+        var queries: [FactQuery] = needsCacheAge ? [Self.cacheQuery] : updateCache && !packages.isEmpty && state != "absent" && state != "removed" ? [Self.sourcesQuery] : []
         if !packages.isEmpty { queries.append(packageQuery) }
         if state == "latest" { queries.append(candidateQuery) }
         return queries
@@ -118,8 +127,11 @@ public struct AptModule: Module {
                 }
             }
             if wanted.isEmpty {
-                // Installed packages never wait for a refresh (stale is only known for a refresh
-                // alone and for `latest`): an old cache is not drift.
+                // Installed packages: a source changed since the last refresh (or no refresh
+                // yet) refreshes the cache; its age alone does not, an old cache is not drift.
+                if !needsCacheAge, updateCache {
+                    stale = try facts.output(Self.sourcesQuery).text.trimmingCharacters(in: .whitespacesAndNewlines) != "same"
+                }
                 guard stale, updateCache, cacheValidTime != nil || packages.isEmpty else { return Plan() }
                 return Plan([Change(summary: "refresh the package cache", script: update, slow: true)])
             }

@@ -16,6 +16,24 @@ extension StringProtocol {
         return false
     }
 
+    /// The text without `{{` and `}}`, trimmed of spaces and tabs: a `when:` condition as an
+    /// expression (asked for every task of every host, several times a run).
+    var withoutJinjaBraces: String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(utf8.count)
+        for byte in utf8 {
+            if let last = bytes.last, last == byte, byte == UInt8(ascii: "{") || byte == UInt8(ascii: "}") {
+                bytes.removeLast()
+                continue
+            }
+            bytes.append(byte)
+        }
+        let blank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        let start = bytes.firstIndex { !blank($0) } ?? bytes.count
+        let end = (bytes.lastIndex { !blank($0) }).map { $0 + 1 } ?? start
+        return String(decoding: bytes[start..<Swift.max(start, end)], as: UTF8.self)
+    }
+
     /// Whether a Jinja marker (`{{` or `{%`) occurs in the text.
     var hasJinjaMarker: Bool {
         var previousBrace = false

@@ -3,7 +3,9 @@ public enum Shell {
     /// Quotes `value` so a POSIX shell reads it back as one word, byte for byte.
     public static func quote(_ value: String) -> String {
         if !value.isEmpty, value.utf8.allSatisfy(isSafe) { return value }
-        return "'" + value.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        // Split on bytes, not Foundation's replacingOccurrences: haprov quotes its own fact
+        // scripts for every host, and the locale-aware search showed in profiles.
+        return "'" + value.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
     }
 
     /// Joins arguments into one command line, each quoted.

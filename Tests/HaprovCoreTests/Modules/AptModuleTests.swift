@@ -47,4 +47,28 @@ import Testing
         #expect(try apt(["update_cache": .bool(true)]).facts.contains { $0.key == AptModule.cacheQuery.key })
         #expect(try apt(["name": .string("haproxy"), "state": .string("latest")]).facts.contains { $0.key == AptModule.cacheQuery.key })
     }
+
+    /// Whether a source changed since the last refresh, told by the shell's `-nt`: run on a
+    /// copy of the apt folders' layout, in both shells a login may have.
+    @Test func theSourcesQueryTellsASourceNewerThanTheLastRefresh() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let transport = LocalTransport(hostName: "here")
+        func ask(_ shell: String) throws -> String {
+            let command = AptModule.sourcesQuery.command.replacingOccurrences(of: AptModule.stamp, with: folder + "/stamp")
+                .replacingOccurrences(of: "/etc/apt/", with: folder + "/apt/")
+            return try transport.run("\(shell) -c \(Shell.quote(command))", stdin: nil, timeout: .seconds(10)).stdoutText
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        try FileManager.default.createDirectory(atPath: folder + "/apt/sources.list.d", withIntermediateDirectories: true)
+        try "deb http://deb.debian.org/debian bookworm main\n".write(toFile: folder + "/apt/sources.list", atomically: true, encoding: .utf8)
+        for shell in ["sh", "bash"] { #expect(try ask(shell) == "never", "\(shell)") }
+        let old = Date(timeIntervalSinceNow: -600)
+        try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: folder + "/apt/sources.list")
+        try "".write(toFile: folder + "/stamp", atomically: true, encoding: .utf8)
+        for shell in ["sh", "bash"] { #expect(try ask(shell) == "same", "\(shell): no keyrings folder, an empty sources.list.d") }
+        try "deb [signed-by=/etc/apt/keyrings/x.asc] http://10.0.0.1/ ./\n".write(toFile: folder + "/apt/sources.list.d/x.list", atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: 60)], ofItemAtPath: folder + "/apt/sources.list.d/x.list")
+        for shell in ["sh", "bash"] { #expect(try ask(shell) == "changed", "\(shell)") }
+    }
 }
