@@ -239,10 +239,10 @@ public struct Engine: Sendable {
     static func rolloutQueries(_ host: String, shape: StackShape) -> [FactQuery] {
         var queries: [FactQuery] = []
         if let socket = shape.fronts.values.joined().first(where: { $0.balancer == host && $0.drain == .haproxy })?.socket {
-            queries.append(FactQuery(key: statKey, command: TrafficControl.haproxyStatIfMarked(socket: socket)))
+            queries.append(FactQuery(key: statKey, command: TrafficControl.haproxyStatIfMarked(socket: socket), ownShell: false))
         }
         if let group = shape.vipGroup(of: host) {
-            queries.append(FactQuery(key: handoverKey, command: TrafficControl.readHandover(file: group.handoverFile)))
+            queries.append(FactQuery(key: handoverKey, command: TrafficControl.readHandover(file: group.handoverFile), ownShell: false))
         }
         return queries
     }

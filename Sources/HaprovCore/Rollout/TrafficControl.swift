@@ -43,10 +43,13 @@ public enum TrafficControl {
 
     /// What the first round trip of an apply reads: `show stat` only when haprov left a drain
     /// mark (an earlier run stopped or was killed mid-rollout); on every other run, no process.
+    /// No `exit` outside the subshell that asks: the query runs in the fact script's own shell,
+    /// so an unmarked balancer pays no fork either.
     public static func haproxyStatIfMarked(socket: String) -> String {
         """
-        set -- \(Shell.quote(drainMarks))/*; [ -e "$1" ] || exit 0
+        set -- \(Shell.quote(drainMarks))/*; if [ -e "$1" ]; then (
         \(haproxyStat(socket: socket))
+        ); fi; set --
         """
     }
 

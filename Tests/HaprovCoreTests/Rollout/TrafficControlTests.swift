@@ -23,6 +23,11 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: TrafficControl.drainMarks), "this machine holds haprov's drain marks")
         let quiet = try LocalTransport().run(TrafficControl.haproxyStatIfMarked(socket: "/nonexistent/admin.sock"))
         #expect(quiet.succeeded && quiet.stdout.isEmpty)
+        // It runs in the fact script's own shell: the queries after it still run.
+        let stat = FactQuery(key: "stat", command: TrafficControl.haproxyStatIfMarked(socket: "/nonexistent/admin.sock"), ownShell: false)
+        let after = FactQuery(key: "after", command: "echo still here", ownShell: false)
+        let gathered = try FactGatherer.gather([stat, after], on: LocalTransport())
+        #expect(try gathered.output(stat).output.isEmpty && gathered.output(after).text == "still here")
         let root = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         #expect(try LocalTransport().run(TrafficControl.readHandover(file: root + "/h")).stdoutText == "0\n")
