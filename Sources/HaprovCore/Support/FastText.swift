@@ -3,7 +3,7 @@
 /// a tenth of its CPU there, on questions as simple as "does this value hold `{{`".
 extension StringProtocol {
     /// Whether `needle` occurs in the text, byte for byte.
-    func containsBytes(_ needle: String) -> Bool {
+    public func containsBytes(_ needle: String) -> Bool {
         let needle = Array(needle.utf8)
         guard let first = needle.first else { return true }
         let hay = Array(utf8)
