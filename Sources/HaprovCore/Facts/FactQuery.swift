@@ -267,8 +267,10 @@ public enum Facts {
     }
 
     /// Runs `command` and records only whether it succeeded (guards like `unless`).
+    /// The command has a subshell of its own already (an `exit` in it ends only that): the
+    /// query needs no second one.
     public static func succeeds(_ command: String) -> FactQuery {
-        FactQuery(key: "succeeds:\(command)", command: "(\(command)) >/dev/null 2>&1 && echo yes || echo no")
+        FactQuery(key: "succeeds:\(command)", command: "(\(command)\n) >/dev/null 2>&1 </dev/null && echo yes || echo no", ownShell: false)
     }
 
     /// Basic host facts: OS release and init system.

@@ -16,4 +16,12 @@ import Testing
         let facts = try? FactGatherer.parse(whole, queries: queries, nonce: "N", host: "web1")
         #expect(facts?.outputs["b"]?.exitStatus == 3 && facts?.outputs["b"]?.text == "b")
     }
+
+    /// A guard that exits, or ends in a comment, answers for itself only: the queries after it
+    /// in the same script still run (guards run in the script's shell, inside one subshell).
+    @Test func aGuardThatExitsEndsOnlyItself() throws {
+        let exits = Facts.succeeds("exit 1"), commented = Facts.succeeds("true # done already"), after = Facts.succeeds("test -d /")
+        let facts = try FactGatherer.gather([exits, commented, after], on: LocalTransport())
+        #expect(try facts.output(exits).text == "no" && facts.output(commented).text == "yes" && facts.output(after).text == "yes")
+    }
 }
