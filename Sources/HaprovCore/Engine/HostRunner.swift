@@ -135,7 +135,8 @@ struct HostRunner {
 
         // Round trip 1: host facts plus the facts of every task that could already be built and
         // may run (a task whose `when:` is already false needs none).
-        var facts = try FactGatherer.gather([BaseFacts.query, pending.query] + extraQueries + factQueries(tasks), on: transport)
+        let first = [BaseFacts.query, pending.query] + extraQueries + factQueries(tasks)
+        var facts = try FactGatherer.gather(first, on: transport)
         let hostFacts = BaseFacts.variables(from: try facts.output(BaseFacts.query))
 
         // With host facts known, rebuild tasks that needed them; gather what those add.
@@ -145,7 +146,7 @@ struct HostRunner {
                 tasks[index].build(renderer: renderer, topLevelTemplates: options.topLevelTemplates, hostName: job.name)
             }
         }
-        let missing = factQueries(tasks).filter { facts.outputs[$0.key] == nil }
+        let missing = FactGatherer.stillToAsk(factQueries(tasks), after: first)
         if !missing.isEmpty {
             facts.outputs.merge(try FactGatherer.gather(missing, on: transport).outputs) { _, new in new }
         }

@@ -31,6 +31,20 @@ public enum FactGatherer {
         return facts
     }
 
+    /// The queries of `wanted` that a gathering of `asked` did not answer for them: those of a
+    /// new key, and a file read against one module's expected content (it came back as its
+    /// hash alone) that a module built since expects otherwise or needs whole, asked again
+    /// for its content.
+    public static func stillToAsk(_ wanted: [FactQuery], after asked: [FactQuery]) -> [FactQuery] {
+        var had: [String: FactQuery] = [:]
+        for query in asked { had[query.key] = had[query.key].map { $0.shared(with: query) } ?? query }
+        return wanted.compactMap { query in
+            guard let before = had[query.key] else { return query }
+            let both = before.shared(with: query)
+            return both == before ? nil : both
+        }
+    }
+
     /// The items of every query of one batch kind, run as one command.
     struct MergedBatch {
         var kind: FactBatch.Kind

@@ -1,8 +1,10 @@
 import Foundation
 
-/// `apt`: Debian packages present, absent or latest. The package cache is refreshed only
-/// when it is older than `cache_valid_time`, when a source changed since, or when a wanted
-/// package is unknown; apt waits for the dpkg lock instead of failing.
+/// `apt`: Debian packages present, absent or latest. The package cache is refreshed when a
+/// source changed since haprov's last refresh, when a wanted package is unknown, and, for an
+/// install, `latest` or a refresh alone, when it is older than `cache_valid_time` (installed
+/// packages are not refreshed for the cache's age alone); apt waits for the dpkg lock instead
+/// of failing.
 ///
 /// Arguments: name (string, comma list or list), state, update_cache, cache_valid_time, install_recommends.
 public struct AptModule: Module {
@@ -129,8 +131,10 @@ public struct AptModule: Module {
             if wanted.isEmpty {
                 // Installed packages: a source changed since the last refresh (or no refresh
                 // yet) refreshes the cache; its age alone does not, an old cache is not drift.
-                if !needsCacheAge, updateCache {
-                    stale = try facts.output(Self.sourcesQuery).text.trimmingCharacters(in: .whitespacesAndNewlines) != "same"
+                if !needsCacheAge {
+                    // update_cache or cache_valid_time: a source changed since (or no refresh yet).
+                    guard updateCache, try facts.output(Self.sourcesQuery).text.trimmingCharacters(in: .whitespacesAndNewlines) != "same" else { return Plan() }
+                    return Plan([Change(summary: "refresh the package cache", script: update, slow: true)])
                 }
                 guard stale, updateCache, cacheValidTime != nil || packages.isEmpty else { return Plan() }
                 return Plan([Change(summary: "refresh the package cache", script: update, slow: true)])
@@ -144,7 +148,8 @@ public struct AptModule: Module {
                 + "if [ -n \"$(ls -A /var/lib/dpkg/updates 2>/dev/null)\" ]; then DEBIAN_FRONTEND=noninteractive dpkg --configure -a; fi && "
                 + "\(apt) install \(recommends ? "" : "--no-install-recommends ")\(downgrades)\(Shell.join(wanted))"
             // A package the cache does not know yet needs a refresh even if the cache is young.
-            let refreshed = "\(update) && \(install)", tried = "\(install) || { \(update) && \(install); }"
+            // Grouped: the install is several commands, and a failed refresh must stop it.
+            let refreshed = "\(update) && { \(install); }", tried = "{ \(install); } || { \(update) && { \(install); }; }"
             let script = needsCacheAge ? (stale ? refreshed : tried) : "if \(staleOnHost); then \(refreshed); else \(tried); fi"
             return Plan([Change(summary: "install \(wanted.joined(separator: ", "))", script: script, slow: true, touches: [.packages])])
         }

@@ -158,13 +158,16 @@ public enum SecretMasking {
         var result = text
         // Foundation's search and the expressions run only where a byte test says they could
         // match: every line a reporter prints comes through here.
+        // (A byte test is exact only for ASCII: Foundation's search also finds canonically
+        // equivalent spellings, and the expressions fold case beyond ASCII.)
+        let ascii = { (text: String) in text.utf8.allSatisfy { $0 < 0x80 } }
         for (plain, json) in lock.withLock({ values }) {
-            if result.containsBytes(plain) { result = result.replacingOccurrences(of: plain, with: replacement) }
+            if !ascii(plain) || result.containsBytes(plain) { result = result.replacingOccurrences(of: plain, with: replacement) }
             // The same value as it appears inside a JSON string.
-            if json != plain, result.containsBytes(json) { result = result.replacingOccurrences(of: json, with: replacement) }
+            if json != plain, !ascii(json) || result.containsBytes(json) { result = result.replacingOccurrences(of: json, with: replacement) }
         }
         let lower = result.lowercased()
-        guard ["auth", "passw", "secret", "token"].contains(where: { lower.containsBytes($0) }) else { return result }
+        guard !ascii(result) || ["auth", "passw", "secret", "token"].contains(where: { lower.containsBytes($0) }) else { return result }
         for regex in expressions {
             result = regex.stringByReplacingMatches(in: result, range: NSRange(result.startIndex..., in: result), withTemplate: "$1" + replacement)
         }

@@ -47,9 +47,9 @@ public enum TrafficControl {
     /// so an unmarked balancer pays no fork either.
     public static func haproxyStatIfMarked(socket: String) -> String {
         """
-        set -- \(Shell.quote(drainMarks))/*; if [ -e "$1" ]; then (
+        set -- \(Shell.quote(drainMarks))/*; if [ -e "$1" ]; then set --; (
         \(haproxyStat(socket: socket))
-        ); fi; set --
+        ); else set --; fi
         """
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Substring tests on UTF-8 bytes. `String.contains(_:)` with a string argument goes through
 /// Foundation's locale-aware search when Foundation is imported: profiling `haprov check` found
 /// a tenth of its CPU there, on questions as simple as "does this value hold `{{`".
@@ -16,7 +18,7 @@ extension StringProtocol {
         return false
     }
 
-    /// The text without `{{` and `}}`, trimmed of spaces and tabs: a `when:` condition as an
+    /// The text without `{{` and `}}`, trimmed of spaces: a `when:` condition as an
     /// expression (asked for every task of every host, several times a run).
     var withoutJinjaBraces: String {
         var bytes: [UInt8] = []
@@ -31,7 +33,9 @@ extension StringProtocol {
         let blank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
         let start = bytes.firstIndex { !blank($0) } ?? bytes.count
         let end = (bytes.lastIndex { !blank($0) }).map { $0 + 1 } ?? start
-        return String(decoding: bytes[start..<Swift.max(start, end)], as: UTF8.self)
+        let text = String(decoding: bytes[start..<Swift.max(start, end)], as: UTF8.self)
+        // Other Unicode spaces (a no-break space pasted from a document) as the old trimming did.
+        return text.utf8.allSatisfy({ $0 < 0x80 }) ? text : text.trimmingCharacters(in: .whitespaces)
     }
 
     /// Whether a Jinja marker (`{{` or `{%`) occurs in the text.

@@ -3,9 +3,16 @@ public enum Shell {
     /// Quotes `value` so a POSIX shell reads it back as one word, byte for byte.
     public static func quote(_ value: String) -> String {
         if !value.isEmpty, value.utf8.allSatisfy(isSafe) { return value }
-        // Split on bytes, not Foundation's replacingOccurrences: haprov quotes its own fact
-        // scripts for every host, and the locale-aware search showed in profiles.
-        return "'" + value.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+        // On bytes, as the shell reads them: a quote glued to a combining character is still a
+        // quote to the shell (splitting the String would compare grapheme clusters and miss
+        // it). Not Foundation's replacingOccurrences either, whose search showed in profiles.
+        var bytes: [UInt8] = [UInt8(ascii: "'")]
+        bytes.reserveCapacity(value.utf8.count + 8)
+        for byte in value.utf8 {
+            if byte == UInt8(ascii: "'") { bytes += Array("'\\''".utf8) } else { bytes.append(byte) }
+        }
+        bytes.append(UInt8(ascii: "'"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Joins arguments into one command line, each quoted.

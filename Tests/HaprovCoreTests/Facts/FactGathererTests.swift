@@ -24,4 +24,16 @@ import Testing
         let facts = try FactGatherer.gather([exits, commented, after], on: LocalTransport())
         #expect(try facts.output(exits).text == "no" && facts.output(commented).text == "yes" && facts.output(after).text == "yes")
     }
+
+    /// Tasks built once the host's facts are known ask again only what the first round trip
+    /// did not answer for them: a file read against another content is asked again whole.
+    @Test func whatIsStillToAskAfterTheFirstRoundTrip() {
+        let a = Data("a\n".utf8), b = Data("b\n".utf8)
+        let first = [Facts.file("/etc/x", expecting: a), Facts.file("/etc/y"), Facts.succeeds("true")]
+        #expect(FactGatherer.stillToAsk([Facts.file("/etc/x", expecting: a), Facts.file("/etc/y"), Facts.succeeds("true")], after: first).isEmpty)
+        #expect(FactGatherer.stillToAsk([Facts.file("/etc/y", expecting: b)], after: first).isEmpty, "/etc/y came whole")
+        #expect(FactGatherer.stillToAsk([Facts.file("/etc/x", expecting: b)], after: first) == [Facts.file("/etc/x")])
+        #expect(FactGatherer.stillToAsk([Facts.file("/etc/x")], after: first) == [Facts.file("/etc/x")])
+        #expect(FactGatherer.stillToAsk([Facts.file("/etc/z", expecting: b)], after: first) == [Facts.file("/etc/z", expecting: b)])
+    }
 }

@@ -23,6 +23,13 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: TrafficControl.drainMarks), "this machine holds haprov's drain marks")
         let quiet = try LocalTransport().run(TrafficControl.haproxyStatIfMarked(socket: "/nonexistent/admin.sock"))
         #expect(quiet.succeeded && quiet.stdout.isEmpty)
+        // With a mark left, HAProxy is asked and its failure is the query's (no socket: 3).
+        let marks = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: marks) }
+        try "".write(toFile: marks + "/web1", atomically: true, encoding: .utf8)
+        let marked = try LocalTransport().run(TrafficControl.haproxyStatIfMarked(socket: "/nonexistent/admin.sock")
+            .replacingOccurrences(of: TrafficControl.drainMarks, with: marks))
+        #expect(marked.exitStatus == 3 && marked.stderrText.contains("no admin socket"), "\(marked)")
         // It runs in the fact script's own shell: the queries after it still run.
         let stat = FactQuery(key: "stat", command: TrafficControl.haproxyStatIfMarked(socket: "/nonexistent/admin.sock"), ownShell: false)
         let after = FactQuery(key: "after", command: "echo still here", ownShell: false)
