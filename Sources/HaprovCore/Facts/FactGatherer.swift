@@ -4,16 +4,7 @@ import Foundation
 /// shell script, each output framed by marker lines that carry a per-run random nonce.
 public enum FactGatherer {
     public static func gather(_ queries: [FactQuery], on transport: any Transport, timeout: Duration = .seconds(120)) throws -> HostFacts {
-        var unique: [FactQuery] = []
-        var position: [String: Int] = [:]
-        for query in queries {
-            guard let index = position[query.key] else {
-                position[query.key] = unique.count
-                unique.append(query)
-                continue
-            }
-            unique[index] = unique[index].shared(with: query)
-        }
+        let unique = self.unique(queries)
         if unique.isEmpty { return HostFacts() }
         let (commands, batches) = merged(unique)
         let nonce = "HAPROV" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
@@ -36,13 +27,28 @@ public enum FactGatherer {
     /// hash alone) that a module built since expects otherwise or needs whole, asked again
     /// for its content.
     public static func stillToAsk(_ wanted: [FactQuery], after asked: [FactQuery]) -> [FactQuery] {
-        var had: [String: FactQuery] = [:]
-        for query in asked { had[query.key] = had[query.key].map { $0.shared(with: query) } ?? query }
+        let had = Dictionary(unique(asked).map { ($0.key, $0) }) { first, _ in first }
         return wanted.compactMap { query in
             guard let before = had[query.key] else { return query }
             let both = before.shared(with: query)
             return both == before ? nil : both
         }
+    }
+
+    /// One query per key, in the order first asked: what runs for a key asked several times
+    /// (`FactQuery.shared(with:)`: two expectations of one file ask for its content).
+    static func unique(_ queries: [FactQuery]) -> [FactQuery] {
+        var unique: [FactQuery] = []
+        var position: [String: Int] = [:]
+        for query in queries {
+            guard let index = position[query.key] else {
+                position[query.key] = unique.count
+                unique.append(query)
+                continue
+            }
+            unique[index] = unique[index].shared(with: query)
+        }
+        return unique
     }
 
     /// The items of every query of one batch kind, run as one command.
@@ -59,17 +65,13 @@ public enum FactGatherer {
         var batches: [MergedBatch] = []
         for query in queries {
             guard let batch = query.batch else { continue }
-            if let index = batches.firstIndex(where: { $0.kind == batch.kind }) {
-                batches[index].members.append(query)
-                for item in batch.items where !batches[index].items.contains(item) { batches[index].items.append(item) }
-            } else {
-                var items: [String] = []
-                for item in batch.items where !items.contains(item) { items.append(item) }
-                batches.append(MergedBatch(kind: batch.kind, items: items, members: [query]))
-            }
-            if let index = batches.firstIndex(where: { $0.kind == batch.kind }) {
-                batches[index].expected.merge(batch.expected) { first, _ in first }
-            }
+            let index = batches.firstIndex { $0.kind == batch.kind } ?? {
+                batches.append(MergedBatch(kind: batch.kind, items: [], members: []))
+                return batches.count - 1
+            }()
+            batches[index].members.append(query)
+            for item in batch.items where !batches[index].items.contains(item) { batches[index].items.append(item) }
+            batches[index].expected.merge(batch.expected) { first, _ in first }
         }
         var commands: [FactQuery] = []
         for query in queries {

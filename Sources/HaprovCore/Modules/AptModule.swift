@@ -73,8 +73,11 @@ public struct AptModule: Module {
         [ "$f" -nt \(stamp) ] && c=changed; done; echo "$c"; unset c f; else echo never; fi
         """, ownShell: false)
 
+    /// Installed packages with update_cache or cache_valid_time: whether a source changed.
+    var needsSourcesChange: Bool { !needsCacheAge && updateCache && state != "absent" && state != "removed" }
+
     public var facts: [FactQuery] {
-        var queries: [FactQuery] = needsCacheAge ? [Self.cacheQuery] : updateCache && !packages.isEmpty && state != "absent" && state != "removed" ? [Self.sourcesQuery] : []
+        var queries: [FactQuery] = needsCacheAge ? [Self.cacheQuery] : needsSourcesChange ? [Self.sourcesQuery] : []
         if !packages.isEmpty { queries.append(packageQuery) }
         if state == "latest" { queries.append(candidateQuery) }
         return queries
@@ -96,11 +99,15 @@ public struct AptModule: Module {
                 if fields.count == 3, fields[1].dropFirst().hasPrefix("i") { installed[fields[0].split(separator: ":").first.map(String.init) ?? fields[0]] = fields[2] }
             }
         }
+        // Stale by its age and sources (a refresh alone, latest), or, for installed packages,
+        // by a source changed since the last refresh; an install decides on the host instead.
         var stale = false
         if needsCacheAge {
             let age = try facts.output(Self.cacheQuery).text.split(separator: " ").compactMap { Int($0) }
             let now = age.first ?? 0, updated = age.count > 1 ? age[1] : 0, sourcesChanged = age.count > 2 ? age[2] : 0
             stale = updated == 0 || sourcesChanged > updated || (cacheValidTime.map { now - updated > $0 } ?? updateCache)
+        } else if needsSourcesChange {
+            stale = try facts.output(Self.sourcesQuery).text.trimmingCharacters(in: .whitespacesAndNewlines) != "same"
         }
 
         let apt = "DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -y -q"
@@ -129,14 +136,9 @@ public struct AptModule: Module {
                 }
             }
             if wanted.isEmpty {
-                // Installed packages: a source changed since the last refresh (or no refresh
-                // yet) refreshes the cache; its age alone does not, an old cache is not drift.
-                if !needsCacheAge {
-                    // update_cache or cache_valid_time: a source changed since (or no refresh yet).
-                    guard updateCache, try facts.output(Self.sourcesQuery).text.trimmingCharacters(in: .whitespacesAndNewlines) != "same" else { return Plan() }
-                    return Plan([Change(summary: "refresh the package cache", script: update, slow: true)])
-                }
-                guard stale, updateCache, cacheValidTime != nil || packages.isEmpty else { return Plan() }
+                // An old cache of installed packages is not drift; `latest` refreshes only with
+                // cache_valid_time.
+                guard stale, updateCache, packages.isEmpty || state != "latest" || cacheValidTime != nil else { return Plan() }
                 return Plan([Change(summary: "refresh the package cache", script: update, slow: true)])
             }
             // A pinned version is what the inventory asks for, even below the installed one.

@@ -73,11 +73,13 @@ public struct IprouteModule: Module {
 
     var scriptPath: String { "\(Self.folder)/\(entry).sh" }
 
+    var tableArg: String { "table \(table)" }
+
     /// The boot script re-adds the same entries; deleting first keeps rules from doubling.
     var bootScript: String? {
         guard present else { return nil }
         return "# Managed by haprov.\n" + rules.map { "ip rule del \($0) 2>/dev/null; ip rule add \($0)" }.joined(separator: "\n")
-            + (rules.isEmpty ? "" : "\n") + routes.map { "ip route replace \($0) table \(table)" }.joined(separator: "\n") + "\n"
+            + (rules.isEmpty ? "" : "\n") + routes.map { "ip route replace \($0) \(tableArg)" }.joined(separator: "\n") + "\n"
     }
 
     public var facts: [FactQuery] { [liveQuery, canonicalQuery, Facts.file(scriptPath, expecting: bootScript.map { Data($0.utf8) })] + Self.bootUnit.facts }
@@ -151,7 +153,6 @@ public struct IprouteModule: Module {
             wantedRules = rules.map(normalizeRule)
             wantedRoutes = routes.map(normalizeRoute)
         }
-        let tableArg = "table \(table)"
         var changes: [Change] = []
         var script: [String] = []
         for (rule, canonicalRule) in zip(rules, wantedRules) {

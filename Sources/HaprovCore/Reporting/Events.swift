@@ -160,14 +160,13 @@ public enum SecretMasking {
         // match: every line a reporter prints comes through here.
         // (A byte test is exact only for ASCII: Foundation's search also finds canonically
         // equivalent spellings, and the expressions fold case beyond ASCII.)
-        let ascii = { (text: String) in text.utf8.allSatisfy { $0 < 0x80 } }
         for (plain, json) in lock.withLock({ values }) {
-            if !ascii(plain) || result.containsBytes(plain) { result = result.replacingOccurrences(of: plain, with: replacement) }
+            if !plain.isASCIIText || result.containsBytes(plain) { result = result.replacingOccurrences(of: plain, with: replacement) }
             // The same value as it appears inside a JSON string.
-            if json != plain, !ascii(json) || result.containsBytes(json) { result = result.replacingOccurrences(of: json, with: replacement) }
+            if json != plain, !json.isASCIIText || result.containsBytes(json) { result = result.replacingOccurrences(of: json, with: replacement) }
         }
         let lower = result.lowercased()
-        guard !ascii(result) || ["auth", "passw", "secret", "token"].contains(where: { lower.containsBytes($0) }) else { return result }
+        guard !result.isASCIIText || ["auth", "passw", "secret", "token"].contains(where: { lower.containsBytes($0) }) else { return result }
         for regex in expressions {
             result = regex.stringByReplacingMatches(in: result, range: NSRange(result.startIndex..., in: result), withTemplate: "$1" + replacement)
         }

@@ -35,8 +35,11 @@ extension StringProtocol {
         let end = (bytes.lastIndex { !blank($0) }).map { $0 + 1 } ?? start
         let text = String(decoding: bytes[start..<Swift.max(start, end)], as: UTF8.self)
         // Other Unicode spaces (a no-break space pasted from a document) as the old trimming did.
-        return text.utf8.allSatisfy({ $0 < 0x80 }) ? text : text.trimmingCharacters(in: .whitespaces)
+        return text.isASCIIText ? text : text.trimmingCharacters(in: .whitespaces)
     }
+
+    /// Every byte ASCII: where a byte test answers as Foundation's Unicode-aware search would.
+    public var isASCIIText: Bool { utf8.allSatisfy { $0 < 0x80 } }
 
     /// Whether a Jinja marker (`{{` or `{%`) occurs in the text.
     var hasJinjaMarker: Bool {
