@@ -133,17 +133,18 @@ public struct FactBatch: Sendable, Hashable {
     /// then base64 of each small file whose hash is not the one expected. Output: stat's lines
     /// "size|type|mode|owner|group|name", "@@sums" and sha256sum's lines, then "@@content NAME"
     /// and the base64 of each file sent whole. No pipeline, no subshell but the two command
-    /// substitutions: each fork costs the host as much as a small process. POSIX sh (a login
+    /// substitutions, which `exec` their command (bash would fork twice for each): each fork
+    /// costs the host as much as a small process. POSIX sh (a login
     /// shell may be dash): here-documents, not here-strings; printf, not echo (dash's echo
     /// would expand backslashes in a name).
     static func filesCommand(_ items: [String], expected: [String: String]) -> String {
         let wanted = items.filter(sumsPlainly).compactMap { path in expected[path].map { "\($0)  \(path)" } }.joined(separator: "\n")
         return """
-            s=$(stat -c '%s|%F|%a|%U|%G|%n' -- \(Shell.join(items)) 2>/dev/null); printf '%s\\n' "$s"; set --
+            s=$(exec stat -c '%s|%F|%a|%U|%G|%n' -- \(Shell.join(items)) 2>/dev/null); printf '%s\\n' "$s"; set --
             while IFS= read -r l; do n=${l#*|*|*|*|*|}; [ -n "$l" ] && [ -f "$n" ] && set -- "$@" "$n"; done <<HAPROV_STAT
             $s
             HAPROV_STAT
-            h=; if [ $# -gt 0 ]; then h=$(sha256sum -- "$@" 2>/dev/null); printf '@@sums\\n%s\\n' "$h"; fi
+            h=; if [ $# -gt 0 ]; then h=$(exec sha256sum -- "$@" 2>/dev/null); printf '@@sums\\n%s\\n' "$h"; fi
             q='
             '; e=\(Shell.quote(wanted)); same=$q
             [ -n "$e" ] && while IFS= read -r l; do case "$q$h$q" in *"$q$l$q"*) same="$same${l#*  }$q";; esac; done <<HAPROV_SUMS
@@ -257,9 +258,9 @@ public enum Facts {
     public static func file(_ path: String, expecting: Data? = nil) -> FactQuery {
         let p = Shell.quote(path)
         let expected = expecting.flatMap { FactBatch.sumsPlainly(path) ? [path: SHA256.hex($0)] : nil } ?? [:]
-        let differs = expected[path].map { " && [ \"$(sha256sum <\(p) 2>/dev/null)\" != \(Shell.quote($0 + "  -")) ]" } ?? ""
+        let differs = expected[path].map { " && [ \"$(exec sha256sum <\(p) 2>/dev/null)\" != \(Shell.quote($0 + "  -")) ]" } ?? ""
         return FactQuery(key: "file:\(path)", command: """
-            if s=$(stat -c '%F|%a|%U|%G|%s' -- \(p) 2>/dev/null); then printf '%s\\n' "$s"; \
+            if s=$(exec stat -c '%F|%a|%U|%G|%s' -- \(p) 2>/dev/null); then printf '%s\\n' "$s"; \
             if [ -f \(p) ] && [ "${s##*|}" -le \(inlineContentLimit) ]\(differs); then echo content; base64 -w0 -- \(p); \
             elif [ -f \(p) ]; then echo sha256; sha256sum <\(p) | cut -d' ' -f1; fi; \
             else echo absent; fi

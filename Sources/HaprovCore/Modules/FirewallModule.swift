@@ -70,7 +70,7 @@ public struct FirewallModule: Module {
     static let query = FactQuery(key: "firewall", command: """
         if [ -r /etc/ufw/ufw.conf ] && grep -qiE '^ENABLED=(yes|"yes")' /etc/ufw/ufw.conf && command -v ufw >/dev/null 2>&1; then
           echo ufw; grep '^### tuple ###' /etc/ufw/user.rules 2>/dev/null; true
-        elif command -v iptables >/dev/null 2>&1 && r=$(iptables -S INPUT 2>/dev/null) && case "$r" in "-P INPUT DROP"*|"-P INPUT REJECT"*) true;; *) false;; esac; then
+        elif command -v iptables >/dev/null 2>&1 && r=$(exec iptables -S INPUT 2>/dev/null) && case "$r" in "-P INPUT DROP"*|"-P INPUT REJECT"*) true;; *) false;; esac; then
           echo iptables; printf '%s\n' "$r"
         elif command -v nft >/dev/null 2>&1 && c=$(nft list chains 2>/dev/null | awk '/^table /{t=$2" "$3} /chain /{c=$2} /hook input/ && /policy drop/ {print t" "c; exit}') && [ -n "$c" ]; then
           echo "nftables $c"; nft list chain $c

@@ -18,7 +18,7 @@ public struct YAMLDocument {
         do {
             // No resolver rules: haprov reads scalars itself (`value(_:)`, YAML 1.1 as Ansible
             // does), and Yams's rules ran a dozen regular expressions on every scalar.
-            root = try Yams.compose(yaml: text, .basic).map { try Self.revealVaultValues($0, path: path) }
+            root = try Self.compose(text).map { try Self.revealVaultValues($0, path: path) }
         } catch let error as YamlError {
             throw LoadError(problems: [Diagnostic(location: path, message: "invalid YAML\(encrypted ? " (once decrypted)" : ""): \(error)")])
         }
@@ -76,8 +76,14 @@ public struct YAMLDocument {
 
     /// A value written on a command line (`-e name=VALUE`), read as YAML like Ansible does.
     public static func parseValue(_ text: String) throws -> Value {
-        guard let node = try Yams.compose(yaml: text, .basic) else { return .null }
+        guard let node = try compose(text) else { return .null }
         return value(node)
+    }
+
+    /// Yams's parse with no resolver rules, in UTF-8: the default encoding is read from the
+    /// environment on every parse (ProcessInfo builds the whole environment each time).
+    static func compose(_ text: String) throws -> Node? {
+        try Yams.compose(yaml: text, .basic, .default, .utf8)
     }
 
     /// Converts a node with YAML 1.1 scalars as Ansible reads them (yes/no are booleans).

@@ -54,12 +54,16 @@ public struct TemplateRenderer: Sendable {
         var pending = Set(variables.filter { $0.key != "hostvars" && $0.key != "groups" && $0.value.containsTemplate }.map(\.key))
         for _ in 0..<6 where !pending.isEmpty {
             var progressed = false
+            // What a pending value may use: the variables resolved so far, kept up to date as
+            // values resolve (one copy of the map per round, not one per pending value).
+            var others = resolved
+            for name in pending { others[name] = nil }
             for key in pending.sorted() {
                 guard let value = resolved[key] else { continue }
-                var others = resolved
-                for name in pending { others[name] = nil }
                 if let rendered = try? renderValue(value, name: key, variables: others), !rendered.containsTemplate {
-                    resolved[key] = Self.literal(rendered) ?? rendered
+                    let settled = Self.literal(rendered) ?? rendered
+                    resolved[key] = settled
+                    others[key] = settled
                     pending.remove(key)
                     progressed = true
                 }
