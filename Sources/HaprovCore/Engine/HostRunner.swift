@@ -136,7 +136,10 @@ struct HostRunner {
         // Round trip 1: host facts plus the facts of every task that could already be built and
         // may run (a task whose `when:` is already false needs none).
         let first = [BaseFacts.query, pending.query] + extraQueries + factQueries(tasks)
-        var facts = try FactGatherer.gather(first, on: transport)
+        let known = FactCache.load(for: job.connection)
+        var cache = known
+        defer { if cache != known { cache.save() } }
+        var facts = try FactGatherer.gather(first, on: transport, cache: &cache)
         let hostFacts = BaseFacts.variables(from: try facts.output(BaseFacts.query))
 
         // With host facts known, rebuild tasks that needed them; gather what those add.
@@ -148,7 +151,7 @@ struct HostRunner {
         }
         let missing = FactGatherer.stillToAsk(factQueries(tasks), after: first)
         if !missing.isEmpty {
-            facts.outputs.merge(try FactGatherer.gather(missing, on: transport).outputs) { _, new in new }
+            facts.outputs.merge(try FactGatherer.gather(missing, on: transport, cache: &cache).outputs) { _, new in new }
         }
         return PreparedHost(transport: transport, address: job.connection.address, tasks: tasks, facts: facts, hostFacts: hostFacts, recap: HostRecap(host: job.name))
     }

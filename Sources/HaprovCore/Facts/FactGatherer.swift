@@ -4,15 +4,23 @@ import Foundation
 /// shell script, each output framed by marker lines that carry a per-run random nonce.
 public enum FactGatherer {
     public static func gather(_ queries: [FactQuery], on transport: any Transport, timeout: Duration = .seconds(120)) throws -> HostFacts {
+        var cache = FactCache()
+        return try gather(queries, on: transport, timeout: timeout, cache: &cache)
+    }
+
+    /// The same, with what `cache` knows of the host's files (a file whose stat signature is
+    /// the cached one is not hashed again); `cache` learns the hashes the host computed.
+    public static func gather(_ queries: [FactQuery], on transport: any Transport, timeout: Duration = .seconds(120), cache: inout FactCache) throws -> HostFacts {
         let unique = self.unique(queries)
         if unique.isEmpty { return HostFacts() }
-        let (commands, batches) = merged(unique)
+        let (commands, batches) = merged(unique, cache: cache)
         let nonce = "HAPROV" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
         let result = try transport.run(script(commands, nonce: nonce), stdin: nil, timeout: timeout)
         var facts = try parse(result.stdout, queries: commands, nonce: nonce, host: transport.hostName)
         for batch in batches {
             guard let output = facts.outputs.removeValue(forKey: batchKey(batch.kind)) else { continue }
-            let parts = FactBatch.split(batch.kind, output: output.text, items: batch.items)
+            if batch.kind == .files { cache.learn(FactBatch.readFiles(output.text, items: batch.items)) }
+            let parts = FactBatch.split(batch.kind, output: output.text, items: batch.items, trusted: batch.trusted)
             for query in batch.members {
                 let text = (query.batch?.items ?? []).compactMap { parts[$0] }.filter { !$0.isEmpty }
                     .joined(separator: batch.kind == .units ? "\n\n" : "\n")
@@ -57,11 +65,13 @@ public enum FactGatherer {
         var items: [String]
         var members: [FactQuery]
         var expected: [String: String] = [:]
+        /// Files whose expected hash the cache holds, under the signature it holds it for.
+        var trusted: [String: FactCache.Entry] = [:]
     }
 
     /// The commands to run: unbatched queries as they are, and one command per batch kind for
     /// the items of all its queries (in the order first asked), in place of the first of them.
-    static func merged(_ queries: [FactQuery]) -> (commands: [FactQuery], batches: [MergedBatch]) {
+    static func merged(_ queries: [FactQuery], cache: FactCache = FactCache()) -> (commands: [FactQuery], batches: [MergedBatch]) {
         var batches: [MergedBatch] = []
         for query in queries {
             guard let batch = query.batch else { continue }
@@ -73,11 +83,16 @@ public enum FactGatherer {
             for item in batch.items where !batches[index].items.contains(item) { batches[index].items.append(item) }
             batches[index].expected.merge(batch.expected) { first, _ in first }
         }
+        for index in batches.indices where batches[index].kind == .files {
+            for (path, hash) in batches[index].expected {
+                if let entry = cache.files[path], entry.sha256 == hash { batches[index].trusted[path] = entry }
+            }
+        }
         var commands: [FactQuery] = []
         for query in queries {
             guard let kind = query.batch?.kind else { commands.append(query); continue }
             guard let batch = batches.first(where: { $0.kind == kind }), batch.members.first?.key == query.key else { continue }
-            commands.append(FactQuery(key: batchKey(kind), command: FactBatch.command(kind, items: batch.items, expected: batch.expected), ownShell: false))
+            commands.append(FactQuery(key: batchKey(kind), command: FactBatch.command(kind, items: batch.items, expected: batch.expected, trusted: batch.trusted), ownShell: false))
         }
         return (commands, batches)
     }

@@ -48,15 +48,19 @@ public struct FactBatch: Sendable, Hashable {
     /// Files only: the sha256 a module expects an item to have. A file that has it comes back
     /// as its hash alone, so an unchanged file costs no base64 process and no bytes.
     public var expected: [String: String] = [:]
+    /// Files only: what the fact cache knows of an item whose expected hash it holds. A file
+    /// whose stat signature is still the cached one is not hashed again (see `FactCache`).
+    public var trusted: [String: FactCache.Entry] = [:]
 
-    public init(_ kind: Kind, items: [String], expected: [String: String] = [:]) {
+    public init(_ kind: Kind, items: [String], expected: [String: String] = [:], trusted: [String: FactCache.Entry] = [:]) {
         self.kind = kind
         self.items = items
         self.expected = expected
+        self.trusted = trusted
     }
 
     /// The command for these items; each query's own command is what `command(items)` gives for its items alone.
-    public static func command(_ kind: Kind, items: [String], expected: [String: String] = [:]) -> String {
+    public static func command(_ kind: Kind, items: [String], expected: [String: String] = [:], trusted: [String: FactCache.Entry] = [:]) -> String {
         switch kind {
         case .packages:
             let dpkg = "dpkg-query -W -f='${Package}\\t${db:Status-Abbrev}\\t${Version}\\n' \(Shell.join(items)) 2>/dev/null; true"
@@ -72,7 +76,7 @@ public struct FactBatch: Sendable, Hashable {
         case .units:
             return "systemctl show -p LoadState,ActiveState,UnitFileState \(Shell.join(items))"
         case .files:
-            return filesCommand(items, expected: expected)
+            return filesCommand(items, expected: expected, trusted: trusted)
         }
     }
 
@@ -108,7 +112,7 @@ public struct FactBatch: Sendable, Hashable {
         """#
 
     /// The output about each item, from the output of `command(kind, items:)`.
-    static func split(_ kind: Kind, output: String, items: [String]) -> [String: String] {
+    static func split(_ kind: Kind, output: String, items: [String], trusted: [String: FactCache.Entry] = [:]) -> [String: String] {
         switch kind {
         case .packages:
             // dpkg prints the bare name (no :arch, no =version); an unknown package prints nothing.
@@ -125,45 +129,70 @@ public struct FactBatch: Sendable, Hashable {
             let blocks = output.components(separatedBy: "\n\n").map { $0.trimmingCharacters(in: .newlines) }
             return Dictionary(zip(items, blocks + Array(repeating: "", count: max(0, items.count - blocks.count))).map { ($0, $1) }) { first, _ in first }
         case .files:
-            return splitFiles(output, items: items)
+            return splitFiles(output, items: items, trusted: trusted)
         }
     }
 
-    /// One `stat` for every file, then one `sha256sum` for every regular file (or link to one),
-    /// then base64 of each small file whose hash is not the one expected. Output: stat's lines
-    /// "size|type|mode|owner|group|name", "@@sums" and sha256sum's lines, then "@@content NAME"
-    /// and the base64 of each file sent whole. No pipeline, no subshell but the two command
-    /// substitutions, which `exec` their command (bash would fork twice for each): each fork
-    /// costs the host as much as a small process. POSIX sh (a login
-    /// shell may be dash): here-documents, not here-strings; printf, not echo (dash's echo
-    /// would expand backslashes in a name).
-    static func filesCommand(_ items: [String], expected: [String: String]) -> String {
+    /// One `stat` for every file, then one `sha256sum` for every regular file (or link to one)
+    /// but those the fact cache vouches for, then base64 of each small file whose hash is not
+    /// the one expected. Output: stat's lines "size|type|mode|owner|group|signature|name",
+    /// "@@now" and the host's clock (bash's EPOCHREALTIME; empty in dash), "@@sums" and
+    /// sha256sum's lines, then "@@content NAME" and the base64 of each file sent whole. A file
+    /// whose "signature|name" is one of the trusted lines counts as holding what is expected.
+    /// No pipeline, no subshell but the two command substitutions, which `exec` their command
+    /// (bash would fork twice for each): each fork costs the host as much as a small process.
+    /// POSIX sh (a login shell may be dash): here-documents, not here-strings; printf, not echo
+    /// (dash's echo would expand backslashes in a name).
+    static func filesCommand(_ items: [String], expected: [String: String], trusted: [String: FactCache.Entry] = [:]) -> String {
         let wanted = items.filter(sumsPlainly).compactMap { path in expected[path].map { "\($0)  \(path)" } }.joined(separator: "\n")
+        let vouched = items.filter(sumsPlainly).compactMap { path in trusted[path].map { "\($0.signature)|\(path)" } }.joined(separator: "\n")
         return """
-            s=$(exec stat -c '%s|%F|%a|%U|%G|%n' -- \(Shell.join(items)) 2>/dev/null); printf '%s\\n' "$s"; set --
-            while IFS= read -r l; do n=${l#*|*|*|*|*|}; [ -n "$l" ] && [ -f "$n" ] && set -- "$@" "$n"; done <<HAPROV_STAT
+            s=$(exec stat -c '%s|%F|%a|%U|%G|\(signatureFormat)|%n' -- \(Shell.join(items)) 2>/dev/null); printf '%s\\n@@now %s\\n' "$s" "${EPOCHREALTIME:-}"; set --
+            q='
+            '; t=\(Shell.quote(vouched)); e=\(Shell.quote(wanted)); same=$q
+            while IFS= read -r l; do n=${l#*|*|*|*|*|*|}; [ -n "$l" ] && [ -f "$n" ] || continue
+            case "$q$t$q" in *"$q${l#*|*|*|*|*|}$q"*) same="$same$n$q";; *) set -- "$@" "$n";; esac; done <<HAPROV_STAT
             $s
             HAPROV_STAT
             h=; if [ $# -gt 0 ]; then h=$(exec sha256sum -- "$@" 2>/dev/null); printf '@@sums\\n%s\\n' "$h"; fi
-            q='
-            '; e=\(Shell.quote(wanted)); same=$q
             [ -n "$e" ] && while IFS= read -r l; do case "$q$h$q" in *"$q$l$q"*) same="$same${l#*  }$q";; esac; done <<HAPROV_SUMS
             $e
             HAPROV_SUMS
-            while IFS= read -r l; do n=${l#*|*|*|*|*|}; z=${l%%|*}; [ -n "$l" ] && [ -f "$n" ] && [ "$z" -le \(Facts.inlineContentLimit) ] || continue
+            while IFS= read -r l; do n=${l#*|*|*|*|*|*|}; z=${l%%|*}; [ -n "$l" ] && [ -f "$n" ] && [ "$z" -le \(Facts.inlineContentLimit) ] || continue
             case "$same" in *"$q$n$q"*) continue;; esac; printf '@@content %s\\n' "$n"; base64 -w0 -- "$n" 2>/dev/null; printf '\\n'; done <<HAPROV_STAT
             $s
             HAPROV_STAT
-            set --; unset s h q e same l n z
+            set --; unset s h q t e same l n z
             """
     }
 
-    /// Each file's part as `Facts.file` prints it alone: "type|mode|owner|group|size", then
-    /// "content" and its base64, or "sha256" and the hash; "absent" when stat did not see it.
-    static func splitFiles(_ output: String, items: [String]) -> [String: String] {
-        var stats: [String: String] = [:]
+    /// What identifies one state of a file: its change time in seconds (for `FactCache`'s
+    /// settling), size, device and inode, modification and change times to the nanosecond
+    /// (`%y`/`%z`: every coreutils prints their nanoseconds).
+    static let signatureFormat = "%Z %s %d:%i %y %z"
+
+    /// One file as the batch's stat saw it.
+    struct FileStat: Equatable {
+        /// "type|mode|owner|group|size", as `Facts.file` prints it alone.
+        var line: String
+        var signature: String
+        var isRegular: Bool { line.hasPrefix("regular file|") || line.hasPrefix("regular empty file|") }
+        /// The change time in seconds, the signature's first word.
+        var changedAt: Int? { signature.split(separator: " ").first.flatMap { Int($0) } }
+    }
+
+    /// The files batch's output, read: stat's view of each file, the hashes sha256sum printed,
+    /// the contents sent whole, and the host's clock at the stat.
+    struct FileReading {
+        var stats: [String: FileStat] = [:]
         var sums: [String: String] = [:]
         var contents: [String: String] = [:]
+        var hostNow: Int?
+        var absent: [String] = []
+    }
+
+    static func readFiles(_ output: String, items: [String]) -> FileReading {
+        var reading = FileReading()
         enum Section { case stat, sums, content(String) }
         var section = Section.stat
         for line in output.components(separatedBy: "\n") {
@@ -171,21 +200,35 @@ public struct FactBatch: Sendable, Hashable {
             if line.hasPrefix("@@content ") { section = .content(String(line.dropFirst("@@content ".count))); continue }
             switch section {
             case .stat:
-                let fields = line.split(separator: "|", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
-                guard fields.count == 6, Int(fields[0]) != nil else { continue }
-                stats[fields[5]] = "\(fields[1])|\(fields[2])|\(fields[3])|\(fields[4])|\(fields[0])"
+                if line.hasPrefix("@@now ") {
+                    reading.hostNow = line.dropFirst("@@now ".count).split(separator: ".").first.flatMap { Int($0) }
+                    continue
+                }
+                let fields = line.split(separator: "|", maxSplits: 6, omittingEmptySubsequences: false).map(String.init)
+                guard fields.count == 7, Int(fields[0]) != nil else { continue }
+                reading.stats[fields[6]] = FileStat(line: "\(fields[1])|\(fields[2])|\(fields[3])|\(fields[4])|\(fields[0])", signature: fields[5])
             case .sums:
-                if let (hash, name) = sumLine(line) { sums[name] = hash }
+                if let (hash, name) = sumLine(line) { reading.sums[name] = hash }
             case .content(let name):
-                contents[name] = line
+                reading.contents[name] = line
                 section = .sums
             }
         }
+        reading.absent = items.filter { reading.stats[$0] == nil }
+        return reading
+    }
+
+    /// Each file's part as `Facts.file` prints it alone: "type|mode|owner|group|size", then
+    /// "content" and its base64, or "sha256" and the hash (sha256sum's, or the cache's for a
+    /// file whose signature it vouched for); "absent" when stat did not see it.
+    static func splitFiles(_ output: String, items: [String], trusted: [String: FactCache.Entry] = [:]) -> [String: String] {
+        let reading = readFiles(output, items: items)
         return Dictionary(items.map { item in
-            guard let stat = stats[item] else { return (item, "absent") }
-            if let content = contents[item] { return (item, stat + "\ncontent\n" + content) }
-            if let hash = sums[item] { return (item, stat + "\nsha256\n" + hash) }
-            return (item, stat)
+            guard let stat = reading.stats[item] else { return (item, "absent") }
+            if let content = reading.contents[item] { return (item, stat.line + "\ncontent\n" + content) }
+            if let hash = reading.sums[item] { return (item, stat.line + "\nsha256\n" + hash) }
+            if let entry = trusted[item], entry.signature == stat.signature, stat.isRegular { return (item, stat.line + "\nsha256\n" + entry.sha256) }
+            return (item, stat.line)
         }) { first, _ in first }
     }
 

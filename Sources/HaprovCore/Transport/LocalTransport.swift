@@ -1,15 +1,17 @@
 import Foundation
 
-/// Runs commands on this machine through /bin/sh: the transport for unit tests and for
-/// `ansible_connection: local` hosts.
+/// Runs commands on this machine through /bin/sh (or another shell, for tests of what a
+/// login shell changes): the transport for unit tests and for `ansible_connection: local` hosts.
 public final class LocalTransport: Transport, @unchecked Sendable {
     public let hostName: String
+    private let shell: String
     private let lock = NSLock()
     private var count = 0
     private var closed = false
 
-    public init(hostName: String = "localhost") {
+    public init(hostName: String = "localhost", shell: String = "/bin/sh") {
         self.hostName = hostName
+        self.shell = shell
     }
 
     public var roundTrips: Int { lock.withLock { count } }
@@ -18,7 +20,7 @@ public final class LocalTransport: Transport, @unchecked Sendable {
         try lock.withLock {
             guard !closed else { throw TransportError(host: hostName, step: .exec, message: "connection closed") }
             count += 1
-            return try LocalProcess.run(["/bin/sh", "-c", command], stdin: stdin, timeout: timeout, host: hostName)
+            return try LocalProcess.run([shell, "-c", command], stdin: stdin, timeout: timeout, host: hostName)
         }
     }
 

@@ -201,3 +201,88 @@ extension FactBatchTests {
         #expect(try service("haproxy").query.batch?.items == ["haproxy"])
     }
 }
+
+extension FactBatchTests {
+    /// The fact cache, run for real in bash (a root login shell) and dash: a file read once
+    /// and settled is not hashed again while its stat signature holds; a file written since
+    /// (same size), or replaced by a link to the same content, is hashed and read as it is.
+    @Test func aFileTheCacheVouchesForIsNotHashedAgain() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let same = Data("global\n  daemon\n".utf8), other = Data("global\n  dAemon\n".utf8)
+        for name in ["kept", "edited", "linked", "target"] { try same.write(to: URL(fileURLWithPath: folder + "/" + name)) }
+        let queries = ["kept", "edited", "linked"].map { Facts.file(folder + "/" + $0, expecting: same) }
+        let bash = LocalTransport(hostName: "here", shell: "/bin/bash")
+        var cache = FactCache()
+        // Just written: too fresh to vouch for (a second write in the same clock tick would
+        // keep the signature), so nothing is learnt.
+        _ = try FactGatherer.gather(queries, on: bash, cache: &cache)
+        #expect(cache.files.isEmpty)
+        Thread.sleep(forTimeInterval: Double(FactCache.settleSeconds) + 0.2)
+        _ = try FactGatherer.gather(queries, on: bash, cache: &cache)
+        #expect(cache.files.count == 3 && cache.files.values.allSatisfy { $0.sha256 == SHA256.hex(same) })
+        // Settled: the host runs no sha256sum at all, and each file reads as it would alone.
+        let command = FactGatherer.merged(queries, cache: cache).commands[0].command
+        let raw = try bash.run(command, stdin: nil, timeout: .seconds(10))
+        #expect(!String(decoding: raw.stdout, as: UTF8.self).contains("@@sums"))
+        let vouched = try FactGatherer.gather(queries, on: bash, cache: &cache)
+        for query in queries {
+            let alone = try FactGatherer.gather([FactQuery(key: query.key, command: query.command)], on: bash)
+            #expect(vouched.outputs[query.key]?.text == alone.outputs[query.key]?.text, "\(query.key)")
+            #expect(try RemoteFile(parsing: vouched.output(query)).holds(same))
+        }
+        // Written since with as many bytes, and a link in place of a file: both hashed again,
+        // the edit read whole for its diff; the file left alone is still vouched for.
+        try other.write(to: URL(fileURLWithPath: folder + "/edited"))
+        try FileManager.default.removeItem(atPath: folder + "/linked")
+        try FileManager.default.createSymbolicLink(atPath: folder + "/linked", withDestinationPath: folder + "/target")
+        let after = FactGatherer.merged(queries, cache: cache).commands[0].command
+        let sums = String(decoding: try bash.run(after, stdin: nil, timeout: .seconds(10)).stdout, as: UTF8.self)
+            .components(separatedBy: "@@sums\n").last ?? ""
+        #expect(sums.contains(folder + "/edited") && sums.contains(folder + "/linked") && !sums.contains(folder + "/kept"))
+        let read = try FactGatherer.gather(queries, on: bash, cache: &cache)
+        let edited = try RemoteFile(parsing: read.output(queries[1]))
+        #expect(edited.content == other && !edited.holds(same))
+        #expect(try RemoteFile(parsing: read.output(queries[2])).kind == .link)
+        #expect(try RemoteFile(parsing: read.output(queries[0])).holds(same))
+        // A link is never vouched for (its own stat says nothing of its target's content).
+        #expect(cache.files[folder + "/linked"] == nil)
+        // dash has no clock in a variable: it learns nothing, and reads the same.
+        var fresh = FactCache()
+        let dash = try FactGatherer.gather(queries, on: LocalTransport(hostName: "here"), cache: &fresh)
+        #expect(fresh.files.isEmpty)
+        for query in queries { #expect(dash.outputs[query.key]?.text == read.outputs[query.key]?.text, "\(query.key)") }
+        // A file gone is forgotten.
+        try FileManager.default.removeItem(atPath: folder + "/kept")
+        _ = try FactGatherer.gather(queries, on: bash, cache: &cache)
+        #expect(cache.files[folder + "/kept"] == nil)
+    }
+
+    /// Where the cache is kept: its own folder if given, the XDG cache, the home's; off when
+    /// asked; one file per login (name, user, address, port), written whole and read back.
+    @Test func theFactCacheIsKeptPerLoginOnTheControlMachine() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let web1 = ConnectionSpec(name: "web1", address: "10.213.7.11", port: 22, user: "root")
+        var other = web1
+        other.port = 2222
+        let here = ["HAPROV_CACHE_DIR": folder, "HOME": "/nowhere"]
+        let url = try #require(FactCache.location(for: web1, environment: here))
+        #expect(url.path.hasPrefix(folder + "/facts/") && url.pathExtension == "json")
+        #expect(FactCache.location(for: other, environment: here) != url)
+        #expect(FactCache.location(for: web1, environment: ["HOME": "/home/prof"])?.path.hasPrefix("/home/prof/.cache/haprov/facts/") == true)
+        #expect(FactCache.location(for: web1, environment: ["XDG_CACHE_HOME": "/x", "HOME": "/home/prof"])?.path.hasPrefix("/x/haprov/facts/") == true)
+        #expect(FactCache.location(for: web1, environment: ["HAPROV_FACT_CACHE": "off", "HOME": "/home/prof"]) == nil)
+        #expect(FactCache.location(for: web1, environment: [:]) == nil)
+        var cache = FactCache.load(for: web1, environment: here)
+        #expect(cache.files.isEmpty && cache.url == url)
+        cache.files["/etc/haproxy/haproxy.cfg"] = FactCache.Entry(signature: "1 2 3:4 a b", sha256: String(repeating: "0", count: 64))
+        cache.save()
+        #expect(FactCache.load(for: web1, environment: here) == cache)
+        let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        // A damaged cache is an empty one, not an error.
+        try Data("{not json".utf8).write(to: url)
+        #expect(FactCache.load(for: web1, environment: here).files.isEmpty)
+    }
+}

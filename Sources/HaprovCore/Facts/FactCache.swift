@@ -1,0 +1,86 @@
+import Foundation
+
+/// The hashes of a host's files as haprov last read them, each under the file's stat signature
+/// (device, inode, size, modification and change times to the nanosecond): a file whose
+/// signature is the same has not been written since, so the host need not hash it again (git's
+/// index trusts a file's stat the same way). Only a change time can be neither set back nor
+/// kept by a write, which is why it is part of the signature.
+///
+/// Kept on the control machine, one small file per host (`haprov` never writes a host to
+/// remember what it read). `HAPROV_CACHE_DIR` moves it, `HAPROV_FACT_CACHE=off` turns it off;
+/// without it every file is hashed, as before.
+public struct FactCache: Sendable, Equatable, Codable {
+    public struct Entry: Sendable, Hashable, Codable {
+        public var signature: String
+        public var sha256: String
+    }
+
+    /// By path.
+    public var files: [String: Entry] = [:]
+    /// Where the cache is kept; nil keeps it in memory only (tests, a disabled cache).
+    public var url: URL?
+
+    enum CodingKeys: String, CodingKey { case files }
+
+    /// A change this recent may have come in the same clock tick as the read (the signature
+    /// would not tell a second write in that tick): such a file is hashed again next time.
+    static let settleSeconds = 2
+
+    public init(files: [String: Entry] = [:], url: URL? = nil) {
+        self.files = files
+        self.url = url
+    }
+
+    /// Learns from one reading of the files batch: a hashed regular file whose last change is
+    /// older than `settleSeconds` before the host's clock at the stat; a file gone is forgotten.
+    mutating func learn(_ reading: FactBatch.FileReading) {
+        for (path, stat) in reading.stats {
+            guard let sum = reading.sums[path] else { continue }
+            guard stat.isRegular, let now = reading.hostNow, let changed = stat.changedAt, now - changed >= Self.settleSeconds else {
+                files[path] = nil
+                continue
+            }
+            files[path] = Entry(signature: stat.signature, sha256: sum)
+        }
+        for path in reading.absent { files[path] = nil }
+    }
+
+    /// The cache of one host, read from where it is kept (an unreadable or damaged one is empty).
+    public static func load(for connection: ConnectionSpec, environment: [String: String] = ProcessInfo.processInfo.environment) -> FactCache {
+        guard let url = location(for: connection, environment: environment) else { return FactCache() }
+        guard let data = try? Data(contentsOf: url), var cache = try? JSONDecoder().decode(FactCache.self, from: data) else {
+            return FactCache(url: url)
+        }
+        cache.url = url
+        return cache
+    }
+
+    /// Writes the cache where it was read, through a temporary file renamed over it (two
+    /// haprov runs on one host at once: the last one's stays whole). A cache that cannot be
+    /// written is left alone: it only saves the host work.
+    public func save() {
+        guard let url else { return }
+        let folder = url.deletingLastPathComponent().path
+        let manager = FileManager.default
+        if !manager.fileExists(atPath: folder) {
+            try? manager.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        guard let data = try? JSONEncoder().encode(self) else { return }
+        let temporary = url.path + ".\(getpid()).tmp"
+        guard manager.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else { return }
+        if rename(temporary, url.path) != 0 { unlink(temporary) }
+    }
+
+    /// `HAPROV_CACHE_DIR`, else `$XDG_CACHE_HOME/haprov`, else `~/.cache/haprov`; the file is
+    /// named by a hash of who logs in where (the host's inventory name, user, address, port).
+    static func location(for connection: ConnectionSpec, environment: [String: String]) -> URL? {
+        if environment["HAPROV_FACT_CACHE"] == "off" { return nil }
+        let folder: String
+        if let dir = environment["HAPROV_CACHE_DIR"], !dir.isEmpty { folder = dir }
+        else if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") { folder = xdg + "/haprov" }
+        else if let home = environment["HOME"], home.hasPrefix("/") { folder = home + "/.cache/haprov" }
+        else { return nil }
+        let identity = "\(connection.name)\n\(connection.user)@\(connection.address):\(connection.port)\n\(connection.become ? connection.becomeUser : "")"
+        return URL(fileURLWithPath: folder + "/facts/" + String(SHA256.hex(Array(identity.utf8)).prefix(32)) + ".json")
+    }
+}
