@@ -6,6 +6,9 @@ import Foundation
 /// index trusts a file's stat the same way). Only a change time can be neither set back nor
 /// kept by a write, which is why it is part of the signature.
 ///
+/// The same for dpkg's status file: a host whose status file has the cached signature is not
+/// read by awk again for the packages the cache knows.
+///
 /// Kept on the control machine, one small file per host (`haprov` never writes a host to
 /// remember what it read). `HAPROV_CACHE_DIR` moves it, `HAPROV_FACT_CACHE=off` turns it off;
 /// without it every file is hashed, as before.
@@ -15,20 +18,48 @@ public struct FactCache: Sendable, Equatable, Codable {
         public var sha256: String
     }
 
+    /// What dpkg's status file said of some packages (the batch's lines for each, empty for a
+    /// package dpkg does not know), under the status file's signature: dpkg writes the file
+    /// anew (a new inode) whenever a package changes.
+    public struct Packages: Sendable, Hashable, Codable {
+        public var signature: String
+        public var lines: [String: String]
+    }
+
     /// By path.
     public var files: [String: Entry] = [:]
+    public var packages: Packages?
     /// Where the cache is kept; nil keeps it in memory only (tests, a disabled cache).
     public var url: URL?
 
-    enum CodingKeys: String, CodingKey { case files }
+    enum CodingKeys: String, CodingKey { case files, packages }
+
+    static let dpkgStatus = "/var/lib/dpkg/status"
 
     /// A change this recent may have come in the same clock tick as the read (the signature
     /// would not tell a second write in that tick): such a file is hashed again next time.
     static let settleSeconds = 2
 
-    public init(files: [String: Entry] = [:], url: URL? = nil) {
+    public init(files: [String: Entry] = [:], packages: Packages? = nil, url: URL? = nil) {
         self.files = files
+        self.packages = packages
         self.url = url
+    }
+
+    /// The status file's signature, when the cache knows every one of `items`.
+    func packagesSignature(for items: [String]) -> String? {
+        guard let packages, items.allSatisfy({ packages.lines[$0] != nil }) else { return nil }
+        return packages.signature
+    }
+
+    /// Learns what the status file said of `items` (the packages batch's lines, split), when
+    /// the files batch saw the file settled.
+    mutating func learnPackages(_ lines: [String: String], items: [String], from reading: FactBatch.FileReading) {
+        guard let stat = reading.stats[Self.dpkgStatus], stat.isRegular, let now = reading.hostNow, let changed = stat.changedAt,
+              now - changed >= Self.settleSeconds else { packages = nil; return }
+        var known = packages?.signature == stat.signature ? packages?.lines ?? [:] : [:]
+        for item in items { known[item] = lines[item] ?? "" }
+        packages = Packages(signature: stat.signature, lines: known)
     }
 
     /// Learns from one reading of the files batch: a hashed regular file whose last change is

@@ -17,10 +17,21 @@ public enum FactGatherer {
         let nonce = "HAPROV" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
         let result = try transport.run(script(commands, nonce: nonce), stdin: nil, timeout: timeout)
         var facts = try parse(result.stdout, queries: commands, nonce: nonce, host: transport.hostName)
+        let files = batches.first { $0.kind == .files }.flatMap { batch in
+            facts.outputs[batchKey(.files)].map { FactBatch.readFiles($0.text, items: batch.items) }
+        }
+        if let files { cache.learn(files) }
         for batch in batches {
             guard let output = facts.outputs.removeValue(forKey: batchKey(batch.kind)) else { continue }
-            if batch.kind == .files { cache.learn(FactBatch.readFiles(output.text, items: batch.items)) }
-            let parts = FactBatch.split(batch.kind, output: output.text, items: batch.items, trusted: batch.trusted)
+            var parts: [String: String]
+            if batch.kind == .packages, batch.dpkg != nil, output.text == FactBatch.cachedPackages, let known = cache.packages {
+                parts = known.lines
+            } else {
+                parts = FactBatch.split(batch.kind, output: output.text, items: batch.items, trusted: batch.trusted)
+                if batch.kind == .packages, batch.dpkg != nil, let files {
+                    cache.learnPackages(parts, items: batch.items, from: files)
+                }
+            }
             for query in batch.members {
                 let text = (query.batch?.items ?? []).compactMap { parts[$0] }.filter { !$0.isEmpty }
                     .joined(separator: batch.kind == .units ? "\n\n" : "\n")
@@ -67,6 +78,9 @@ public enum FactGatherer {
         var expected: [String: String] = [:]
         /// Files whose expected hash the cache holds, under the signature it holds it for.
         var trusted: [String: FactCache.Entry] = [:]
+        /// Set on both the files and the packages batch when the files' stat reads dpkg's status file.
+        var dpkg: FactBatch.DpkgStatus?
+        var command: String { FactBatch.command(kind, items: items, expected: expected, trusted: trusted, dpkg: dpkg) }
     }
 
     /// The commands to run: unbatched queries as they are, and one command per batch kind for
@@ -83,16 +97,30 @@ public enum FactGatherer {
             for item in batch.items where !batches[index].items.contains(item) { batches[index].items.append(item) }
             batches[index].expected.merge(batch.expected) { first, _ in first }
         }
-        for index in batches.indices where batches[index].kind == .files {
-            for (path, hash) in batches[index].expected {
-                if let entry = cache.files[path], entry.sha256 == hash { batches[index].trusted[path] = entry }
+        let files = batches.firstIndex { $0.kind == .files }
+        if let files {
+            for (path, hash) in batches[files].expected {
+                if let entry = cache.files[path], entry.sha256 == hash { batches[files].trusted[path] = entry }
             }
         }
+        // Packages read by awk on a host whose files are stat'ed: the stat reads dpkg's status
+        // file too, for the cache (and runs first: the packages batch reads its flag).
+        if let files, let packages = batches.firstIndex(where: { $0.kind == .packages }), batches[packages].items.allSatisfy(FactBatch.isPlainPackageName) {
+            let status = cache.packagesSignature(for: batches[packages].items).map(FactBatch.DpkgStatus.known) ?? .learn
+            batches[files].dpkg = status
+            batches[packages].dpkg = status
+        }
         var commands: [FactQuery] = []
+        var emitted: Set<FactBatch.Kind> = []
+        func emit(_ kind: FactBatch.Kind) {
+            guard !emitted.contains(kind), let batch = batches.first(where: { $0.kind == kind }) else { return }
+            emitted.insert(kind)
+            commands.append(FactQuery(key: batchKey(kind), command: batch.command, ownShell: false))
+        }
         for query in queries {
             guard let kind = query.batch?.kind else { commands.append(query); continue }
-            guard let batch = batches.first(where: { $0.kind == kind }), batch.members.first?.key == query.key else { continue }
-            commands.append(FactQuery(key: batchKey(kind), command: FactBatch.command(kind, items: batch.items, expected: batch.expected, trusted: batch.trusted), ownShell: false))
+            if kind == .packages, let files, batches[files].dpkg != nil { emit(.files) }
+            emit(kind)
         }
         return (commands, batches)
     }

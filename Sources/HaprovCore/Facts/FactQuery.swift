@@ -51,6 +51,16 @@ public struct FactBatch: Sendable, Hashable {
     /// Files only: what the fact cache knows of an item whose expected hash it holds. A file
     /// whose stat signature is still the cached one is not hashed again (see `FactCache`).
     public var trusted: [String: FactCache.Entry] = [:]
+    /// Files: dpkg's status file is stat'ed with them (see `DpkgStatus`). Packages: `.known`
+    /// reads the flag the files batch set, and nothing is read when the cache's lines hold.
+    public var dpkg: DpkgStatus?
+
+    /// What the fact cache does with dpkg's status file in one gathering: learn its signature
+    /// (awk reads the file), or compare it with the one the cache knows the packages' lines for.
+    public enum DpkgStatus: Sendable, Hashable {
+        case learn
+        case known(String)
+    }
 
     public init(_ kind: Kind, items: [String], expected: [String: String] = [:], trusted: [String: FactCache.Entry] = [:]) {
         self.kind = kind
@@ -60,25 +70,32 @@ public struct FactBatch: Sendable, Hashable {
     }
 
     /// The command for these items; each query's own command is what `command(items)` gives for its items alone.
-    public static func command(_ kind: Kind, items: [String], expected: [String: String] = [:], trusted: [String: FactCache.Entry] = [:]) -> String {
+    public static func command(_ kind: Kind, items: [String], expected: [String: String] = [:], trusted: [String: FactCache.Entry] = [:],
+                               dpkg: DpkgStatus? = nil) -> String {
         switch kind {
         case .packages:
-            let dpkg = "dpkg-query -W -f='${Package}\\t${db:Status-Abbrev}\\t${Version}\\n' \(Shell.join(items)) 2>/dev/null; true"
+            let query = "dpkg-query -W -f='${Package}\\t${db:Status-Abbrev}\\t${Version}\\n' \(Shell.join(items)) 2>/dev/null; true"
             // Plain names are read from dpkg's status file by awk, which costs the host a third
             // of dpkg-query's CPU and prints the same lines (FactBatchTests compares them on every
             // package of the machine). dpkg-query itself for names with an architecture or a
-            // pattern, and while dpkg has updates not yet merged into the status file.
-            guard items.allSatisfy(isPlainPackageName) else { return dpkg }
+            // pattern, and while dpkg has updates not yet merged into the status file. Not read
+            // at all when the files batch saw the status file as the fact cache knows it.
+            guard items.allSatisfy(isPlainPackageName) else { return query }
+            var cached = ""
+            if case .known? = dpkg { cached = "if [ \"${haprov_dpkg:-}\" = same ] && ! [ -e \"$1\" ]; then echo \(cachedPackages); el" }
             return """
-                set -- /var/lib/dpkg/updates/[0-9]*; if [ -e "$1" ] || ! [ -r /var/lib/dpkg/status ]; then \(dpkg); else \
-                HAPROV_PACKAGES=\(Shell.quote(items.joined(separator: " "))) awk \(Shell.quote(statusReader)) /var/lib/dpkg/status; fi
+                set -- /var/lib/dpkg/updates/[0-9]*; \(cached)if [ -e "$1" ] || ! [ -r /var/lib/dpkg/status ]; then \(query); else \
+                HAPROV_PACKAGES=\(Shell.quote(items.joined(separator: " "))) awk \(Shell.quote(statusReader)) /var/lib/dpkg/status; fi\(cached.isEmpty ? "" : "; unset haprov_dpkg")
                 """
         case .units:
             return "systemctl show -p LoadState,ActiveState,UnitFileState \(Shell.join(items))"
         case .files:
-            return filesCommand(items, expected: expected, trusted: trusted)
+            return filesCommand(items, expected: expected, trusted: trusted, dpkg: dpkg)
         }
     }
+
+    /// What the packages batch prints when the cache's lines hold.
+    static let cachedPackages = "@@dpkg-same"
 
     /// A package name as dpkg writes it, with nothing a pattern or an architecture would add.
     static func isPlainPackageName(_ name: String) -> Bool {
@@ -143,14 +160,21 @@ public struct FactBatch: Sendable, Hashable {
     /// (bash would fork twice for each): each fork costs the host as much as a small process.
     /// POSIX sh (a login shell may be dash): here-documents, not here-strings; printf, not echo
     /// (dash's echo would expand backslashes in a name).
-    static func filesCommand(_ items: [String], expected: [String: String], trusted: [String: FactCache.Entry] = [:]) -> String {
+    static func filesCommand(_ items: [String], expected: [String: String], trusted: [String: FactCache.Entry] = [:], dpkg: DpkgStatus? = nil) -> String {
         let wanted = items.filter(sumsPlainly).compactMap { path in expected[path].map { "\($0)  \(path)" } }.joined(separator: "\n")
         let vouched = items.filter(sumsPlainly).compactMap { path in trusted[path].map { "\($0.signature)|\(path)" } }.joined(separator: "\n")
+        // dpkg's status file: stat'ed for its signature only (never hashed nor sent), and the
+        // flag the packages batch reads set when the signature is the cached one.
+        let status = FactCache.dpkgStatus
+        let statusItem = dpkg == nil ? "" : " " + status
+        let skip = dpkg == nil ? "" : " && [ \"$n\" != \(status) ]"
+        var flag = ""
+        if case .known(let signature)? = dpkg { flag = "case \"$s$q\" in *\(Shell.quote("|\(signature)|\(status)"))\"$q\"*) haprov_dpkg=same;; esac; " }
         return """
-            s=$(exec stat -c '%s|%F|%a|%U|%G|\(signatureFormat)|%n' -- \(Shell.join(items)) 2>/dev/null); printf '%s\\n@@now %s\\n' "$s" "${EPOCHREALTIME:-}"; set --
             q='
-            '; t=\(Shell.quote(vouched)); e=\(Shell.quote(wanted)); same=$q
-            while IFS= read -r l; do n=${l#*|*|*|*|*|*|}; [ -n "$l" ] && [ -f "$n" ] || continue
+            '; s=$(exec stat -c '%s|%F|%a|%U|%G|\(signatureFormat)|%n' -- \(Shell.join(items))\(statusItem) 2>/dev/null); printf '%s\\n@@now %s\\n' "$s" "${EPOCHREALTIME:-}"; \(flag)set --
+            t=\(Shell.quote(vouched)); e=\(Shell.quote(wanted)); same=$q
+            while IFS= read -r l; do n=${l#*|*|*|*|*|*|}; [ -n "$l" ] && [ -f "$n" ]\(skip) || continue
             case "$q$t$q" in *"$q${l#*|*|*|*|*|}$q"*) same="$same$n$q";; *) set -- "$@" "$n";; esac; done <<HAPROV_STAT
             $s
             HAPROV_STAT
@@ -158,7 +182,7 @@ public struct FactBatch: Sendable, Hashable {
             [ -n "$e" ] && while IFS= read -r l; do case "$q$h$q" in *"$q$l$q"*) same="$same${l#*  }$q";; esac; done <<HAPROV_SUMS
             $e
             HAPROV_SUMS
-            while IFS= read -r l; do n=${l#*|*|*|*|*|*|}; z=${l%%|*}; [ -n "$l" ] && [ -f "$n" ] && [ "$z" -le \(Facts.inlineContentLimit) ] || continue
+            while IFS= read -r l; do n=${l#*|*|*|*|*|*|}; z=${l%%|*}; [ -n "$l" ] && [ -f "$n" ] && [ "$z" -le \(Facts.inlineContentLimit) ]\(skip) || continue
             case "$same" in *"$q$n$q"*) continue;; esac; printf '@@content %s\\n' "$n"; base64 -w0 -- "$n" 2>/dev/null; printf '\\n'; done <<HAPROV_STAT
             $s
             HAPROV_STAT

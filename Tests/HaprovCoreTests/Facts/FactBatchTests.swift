@@ -286,3 +286,47 @@ extension FactBatchTests {
         #expect(FactCache.load(for: web1, environment: here).files.isEmpty)
     }
 }
+
+extension FactBatchTests {
+    /// dpkg's status file through the cache, run for real on this machine's dpkg in bash: the
+    /// files batch stats it, the first gathering learns what awk read under its signature, the
+    /// next one reads nothing (the packages batch prints only its marker) and every query gets
+    /// what it would alone; a signature that is not the file's own reads the file again.
+    @Test func packagesTheCacheKnowsAreNotReadAgainWhileDpkgsStatusFileIsTheSame() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "x\n".write(toFile: folder + "/haproxy.cfg", atomically: true, encoding: .utf8)
+        let items = [["bash", "coreutils"], ["haprov-no-such-package"]]
+        let packages = items.enumerated().map { index, names in
+            FactQuery(key: "dpkg:\(index)", command: FactBatch.command(.packages, items: names), batch: FactBatch(.packages, items: names))
+        }
+        // The packages first: the stat that reads the status file still runs before them.
+        let queries = packages + [Facts.file(folder + "/haproxy.cfg", expecting: Data("x\n".utf8))]
+        let bash = LocalTransport(hostName: "here", shell: "/bin/bash")
+        var cache = FactCache()
+        #expect(FactGatherer.merged(queries, cache: cache).commands.map(\.key) == ["batch:files", "batch:packages"])
+        let first = try FactGatherer.gather(queries, on: bash, cache: &cache)
+        let known = try #require(cache.packages)
+        #expect(known.lines["bash"]?.hasPrefix("bash\t") == true && known.lines["haprov-no-such-package"] == "")
+        let commands = FactGatherer.merged(queries, cache: cache).commands
+        let raw = String(decoding: try bash.run(FactGatherer.script(commands, nonce: "N"), stdin: nil, timeout: .seconds(10)).stdout, as: UTF8.self)
+        #expect(raw.contains("N begin 1\n\(FactBatch.cachedPackages)\n"))
+        let again = try FactGatherer.gather(queries, on: bash, cache: &cache)
+        for query in packages {
+            let alone = try FactGatherer.gather([FactQuery(key: query.key, command: query.command)], on: bash)
+            #expect(again.outputs[query.key]?.text == alone.outputs[query.key]?.text, "\(query.key)")
+            #expect(first.outputs[query.key]?.text == alone.outputs[query.key]?.text, "\(query.key)")
+        }
+        // A package the cache does not know yet: read again, and learnt with the others.
+        let more = FactQuery(key: "dpkg:more", command: FactBatch.command(.packages, items: ["dpkg"]), batch: FactBatch(.packages, items: ["dpkg"]))
+        let read = try FactGatherer.gather(queries + [more], on: bash, cache: &cache)
+        #expect(read.outputs["dpkg:more"]?.text.hasPrefix("dpkg\t") == true && cache.packages?.lines.count == 4)
+        // The status file as the cache does not know it: read again, and each query right.
+        var wrong = cache
+        wrong.packages?.signature = "1 2 3:4 then"
+        wrong.packages?.lines["bash"] = "bash\tun \t"
+        let reread = try FactGatherer.gather(queries, on: bash, cache: &wrong)
+        #expect(reread.outputs["dpkg:0"]?.text == again.outputs["dpkg:0"]?.text)
+        #expect(wrong.packages?.signature == cache.packages?.signature)
+    }
+}
