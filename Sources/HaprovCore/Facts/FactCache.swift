@@ -12,8 +12,8 @@ import Foundation
 /// Kept on the control machine, one small file per host (`haprov` never writes a host to
 /// remember what it read). `HAPROV_CACHE_DIR` moves it, `HAPROV_FACT_CACHE=off` turns it off;
 /// without it every file is hashed, as before.
-public struct FactCache: Sendable, Equatable, Codable {
-    public struct Entry: Sendable, Hashable, Codable {
+public struct FactCache: Sendable, Equatable {
+    public struct Entry: Sendable, Hashable {
         public var signature: String
         public var sha256: String
     }
@@ -21,7 +21,7 @@ public struct FactCache: Sendable, Equatable, Codable {
     /// What dpkg's status file said of some packages (the batch's lines for each, empty for a
     /// package dpkg does not know), under the status file's signature: dpkg writes the file
     /// anew (a new inode) whenever a package changes.
-    public struct Packages: Sendable, Hashable, Codable {
+    public struct Packages: Sendable, Hashable {
         public var signature: String
         public var lines: [String: String]
     }
@@ -31,8 +31,6 @@ public struct FactCache: Sendable, Equatable, Codable {
     public var packages: Packages?
     /// Where the cache is kept; nil keeps it in memory only (tests, a disabled cache).
     public var url: URL?
-
-    enum CodingKeys: String, CodingKey { case files, packages }
 
     static let dpkgStatus = "/var/lib/dpkg/status"
 
@@ -77,13 +75,57 @@ public struct FactCache: Sendable, Equatable, Codable {
     }
 
     /// The cache of one host, read from where it is kept (an unreadable or damaged one is empty).
-    public static func load(for connection: ConnectionSpec, environment: [String: String] = ProcessInfo.processInfo.environment) -> FactCache {
+    public static func load(for connection: ConnectionSpec, environment: [String: String] = FactCache.environment) -> FactCache {
         guard let url = location(for: connection, environment: environment) else { return FactCache() }
-        guard let data = try? Data(contentsOf: url), var cache = try? JSONDecoder().decode(FactCache.self, from: data) else {
+        guard let data = try? Data(contentsOf: url), var cache = FactCache(text: String(decoding: data, as: UTF8.self)) else {
             return FactCache(url: url)
         }
         cache.url = url
         return cache
+    }
+
+    /// The cache as lines (read on every run of every host: a line format costs a fraction of
+    /// a JSON decoder): "f SIGNATURE<tab>SHA256<tab>PATH", "p SIGNATURE", then "l NAME<tab>LINES"
+    /// with dpkg's lines for the package joined by US (0x1F). Paths with a tab or a line break
+    /// are not kept (nor vouched for: see `FactBatch.sumsPlainly`).
+    var text: String {
+        var lines = [Self.header]
+        for (path, entry) in files.sorted(by: { $0.key < $1.key }) where !path.contains(where: { $0 == "\t" || $0.isNewline }) {
+            lines.append("f \(entry.signature)\t\(entry.sha256)\t\(path)")
+        }
+        if let packages {
+            lines.append("p \(packages.signature)")
+            for (name, text) in packages.lines.sorted(by: { $0.key < $1.key }) {
+                lines.append("l \(name)\t" + text.replacingOccurrences(of: "\n", with: "\u{1F}"))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static let header = "haprov fact cache 1"
+
+    /// Reads `text`; nil when it is not a cache this haprov wrote.
+    init?(text: String) {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: true)[...]
+        guard lines.first == Substring(Self.header) else { return nil }
+        lines = lines.dropFirst()
+        for line in lines {
+            let body = line.dropFirst(2)
+            switch line.prefix(2) {
+            case "f ":
+                let fields = body.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
+                guard fields.count == 3 else { return nil }
+                files[String(fields[2])] = Entry(signature: String(fields[0]), sha256: String(fields[1]))
+            case "p ":
+                packages = Packages(signature: String(body), lines: [:])
+            case "l ":
+                let fields = body.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
+                guard fields.count == 2, packages != nil else { return nil }
+                packages?.lines[String(fields[0])] = fields[1].replacingOccurrences(of: "\u{1F}", with: "\n")
+            default:
+                return nil
+            }
+        }
     }
 
     /// Writes the cache where it was read, through a temporary file renamed over it (two
@@ -96,11 +138,14 @@ public struct FactCache: Sendable, Equatable, Codable {
         if !manager.fileExists(atPath: folder) {
             try? manager.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
-        guard let data = try? JSONEncoder().encode(self) else { return }
+        let data = Data(text.utf8)
         let temporary = url.path + ".\(getpid()).tmp"
         guard manager.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else { return }
         if rename(temporary, url.path) != 0 { unlink(temporary) }
     }
+
+    /// The process's environment, read once (ProcessInfo builds it anew on every call).
+    public static let environment = ProcessInfo.processInfo.environment
 
     /// `HAPROV_CACHE_DIR`, else `$XDG_CACHE_HOME/haprov`, else `~/.cache/haprov`; the file is
     /// named by a hash of who logs in where (the host's inventory name, user, address, port).
@@ -112,6 +157,6 @@ public struct FactCache: Sendable, Equatable, Codable {
         else if let home = environment["HOME"], home.hasPrefix("/") { folder = home + "/.cache/haprov" }
         else { return nil }
         let identity = "\(connection.name)\n\(connection.user)@\(connection.address):\(connection.port)\n\(connection.become ? connection.becomeUser : "")"
-        return URL(fileURLWithPath: folder + "/facts/" + String(SHA256.hex(Array(identity.utf8)).prefix(32)) + ".json")
+        return URL(fileURLWithPath: folder + "/facts/" + String(SHA256.hex(Array(identity.utf8)).prefix(32)))
     }
 }

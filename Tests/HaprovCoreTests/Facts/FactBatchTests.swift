@@ -268,7 +268,7 @@ extension FactBatchTests {
         other.port = 2222
         let here = ["HAPROV_CACHE_DIR": folder, "HOME": "/nowhere"]
         let url = try #require(FactCache.location(for: web1, environment: here))
-        #expect(url.path.hasPrefix(folder + "/facts/") && url.pathExtension == "json")
+        #expect(url.path.hasPrefix(folder + "/facts/") && url.lastPathComponent.count == 32)
         #expect(FactCache.location(for: other, environment: here) != url)
         #expect(FactCache.location(for: web1, environment: ["HOME": "/home/prof"])?.path.hasPrefix("/home/prof/.cache/haprov/facts/") == true)
         #expect(FactCache.location(for: web1, environment: ["XDG_CACHE_HOME": "/x", "HOME": "/home/prof"])?.path.hasPrefix("/x/haprov/facts/") == true)
@@ -277,12 +277,19 @@ extension FactBatchTests {
         var cache = FactCache.load(for: web1, environment: here)
         #expect(cache.files.isEmpty && cache.url == url)
         cache.files["/etc/haproxy/haproxy.cfg"] = FactCache.Entry(signature: "1 2 3:4 a b", sha256: String(repeating: "0", count: 64))
+        cache.files["/etc/odd name|with bar"] = FactCache.Entry(signature: "5 6 7:8 c d", sha256: String(repeating: "1", count: 64))
+        cache.packages = FactCache.Packages(signature: "9 10 11:12 e f", lines: ["libc6": "libc6\tii \t2.41\nlibc6\tii \t2.41", "nothing": ""])
         cache.save()
+        #expect(FactCache.load(for: web1, environment: here) == cache)
+        // A path with a tab or a line break is not kept.
+        var odd = cache
+        odd.files["/etc/tab\there"] = FactCache.Entry(signature: "1", sha256: "2")
+        odd.save()
         #expect(FactCache.load(for: web1, environment: here) == cache)
         let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         // A damaged cache is an empty one, not an error.
-        try Data("{not json".utf8).write(to: url)
+        try Data("{not a cache".utf8).write(to: url)
         #expect(FactCache.load(for: web1, environment: here).files.isEmpty)
     }
 }
