@@ -51,8 +51,16 @@ public enum LocalProcess {
 
         let environmentLines = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
         var pid: pid_t = 0
-        let spawned = withCStrings(arguments) { argv in
-            withCStrings(environmentLines) { envp in posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp) }
+        var spawned: Int32 = 0
+        // ETXTBSY: a program just written (a vault password script) is still open for writing
+        // in a child another thread started meanwhile, which inherited the descriptor until
+        // its own exec; that lasts only as long as such a child runs, so wait a little.
+        for attempt in 0..<40 {
+            spawned = withCStrings(arguments) { argv in
+                withCStrings(environmentLines) { envp in posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp) }
+            }
+            guard spawned == ETXTBSY, attempt < 39 else { break }
+            usleep(25_000)
         }
         spawnLock.unlock()
         close(inPipe[0]); close(outPipe[1]); close(errPipe[1])
