@@ -121,14 +121,24 @@ extension Inventory {
 
     /// Ansible's valid group names: a Python identifier.
     static func isGroupName(_ name: String) -> Bool {
-        name.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil
+        name.isWord(first: ASCIIClass("A-Za-z_"), rest: ASCIIClass("A-Za-z0-9_"))
     }
 
     /// Host names haprov accepts: a DNS-like name or an IP address; nothing a shell would read
     /// as anything but a word.
     static func isHostName(_ name: String) -> Bool {
-        name.range(of: "^[A-Za-z0-9_][A-Za-z0-9._-]*$", options: .regularExpression) != nil
-            || name.range(of: "^[0-9A-Fa-f:]+:[0-9A-Fa-f:.]*$", options: .regularExpression) != nil
+        name.isWord(first: ASCIIClass("A-Za-z0-9_"), rest: ASCIIClass("A-Za-z0-9._\\-"))
+            || isIPv6Like(name)
+    }
+
+    /// `^[0-9A-Fa-f:]+:[0-9A-Fa-f:.]*$`: hex digits and colons, a colon after the first
+    /// character and before any dot (an IPv4 tail).
+    static func isIPv6Like(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        let dot = bytes.firstIndex(of: UInt8(ascii: ".")) ?? bytes.count
+        let hexColon = ASCIIClass("0-9A-Fa-f:")
+        return dot > 1 && name.isWord(rest: ASCIIClass("0-9A-Fa-f:.")) && bytes[..<dot].allSatisfy(hexColon.contains)
+            && bytes[1..<dot].contains(UInt8(ascii: ":"))
     }
 
     static func suggestedGroupName(_ name: String) -> String {

@@ -23,7 +23,7 @@ public struct AptModule: Module {
         updateCache = try args.bool("update_cache", default: false) || cacheValidTime != nil
         recommends = try args.bool("install_recommends", default: false)
         if packages.isEmpty && !updateCache { throw ModuleError(argument: "name", message: "apt needs name (packages) or update_cache") }
-        for package in packages where package.range(of: #"^[a-z0-9][a-z0-9+.\-:=~]*$"#, options: .regularExpression) == nil {
+        for package in packages where !package.isWord(first: ASCIIClass("a-z0-9"), rest: ASCIIClass("a-z0-9+.\\-:=~")) {
             throw ModuleError(argument: "name", message: "'\(package)' is not a Debian package name")
         }
     }

@@ -21,7 +21,7 @@ public struct AptRepositoryModule: Module {
     public init(args: ModuleArgs, context: TaskContext) throws {
         try args.allowOnly(["name", "repo", "key_url", "key", "state"])
         stem = try args.requiredString("name")
-        guard stem.range(of: #"^[A-Za-z0-9][A-Za-z0-9_.-]*$"#, options: .regularExpression) != nil else {
+        guard stem.isWord(first: ASCIIClass("A-Za-z0-9"), rest: ASCIIClass("A-Za-z0-9_.\\-")) else {
             throw ModuleError(argument: "name", message: "'\(stem)' cannot name a file in /etc/apt/sources.list.d", fix: "letters, digits, '.', '_', '-'")
         }
         present = try args.choice("state", ["present", "absent"], default: "present") == "present"

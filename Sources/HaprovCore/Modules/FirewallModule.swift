@@ -100,7 +100,7 @@ public struct FirewallModule: Module {
                 + (missing.isEmpty ? [] : ["if [ -d /etc/iptables ]; then iptables-save > /etc/iptables/rules.v4; fi"])
         case "nftables" where kind.count == 4:
             // Names read back from the host reach a root shell: plain names only.
-            guard kind[1...3].allSatisfy({ $0.range(of: #"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"#, options: .regularExpression) != nil && !$0.contains("\n") }) else {
+            guard kind[1...3].allSatisfy({ $0.isWord(first: ASCIIClass("A-Za-z_"), rest: ASCIIClass("A-Za-z0-9_.\\-"), lengths: 1...64) }) else {
                 throw ModuleError(message: "the nftables chain \(kind[1...3].joined(separator: " ")) has a name haprov does not write rules into", fix: "let the stack in by hand")
             }
             let chain = kind[1...3].joined(separator: " ")

@@ -22,7 +22,7 @@ public struct IprouteModule: Module {
     public init(args: ModuleArgs, context: TaskContext) throws {
         try args.allowOnly(["name", "rules", "routes", "table", "state"])
         entry = try args.requiredString("name")
-        guard entry.range(of: #"^[A-Za-z0-9_\-]+$"#, options: .regularExpression) != nil else {
+        guard entry.isWord(rest: ASCIIClass("A-Za-z0-9_\\-")) else {
             throw ModuleError(argument: "name", message: "'\(entry)' must be letters, digits, - and _ (it names a file)")
         }
         // Rules and routes are words ip reads (keywords, addresses, prefixes, marks, devices):
@@ -30,7 +30,7 @@ public struct IprouteModule: Module {
         func entries(_ argument: String, _ what: String, example: String) throws -> [String] {
             try args.strings(argument).map { spec in
                 let words = (try? Shell.words(spec)) ?? []
-                guard !words.isEmpty, words.allSatisfy({ $0.range(of: #"^[A-Za-z0-9_.:/@%+,-]+$"#, options: .regularExpression) != nil }) else {
+                guard !words.isEmpty, words.allSatisfy({ $0.isWord(rest: ASCIIClass("A-Za-z0-9_.:/@%+,\\-")) }) else {
                     throw ModuleError(argument: argument, message: "'\(spec)' is not an ip \(what)", fix: "write what follows `ip \(what) add`, e.g. \(example)")
                 }
                 return Shell.join(words)
@@ -39,7 +39,7 @@ public struct IprouteModule: Module {
         rules = try entries("rules", "rule", example: "fwmark 1 lookup 100")
         routes = try entries("routes", "route", example: "local 0.0.0.0/0 dev lo")
         table = try args.string("table") ?? "main"
-        guard table.range(of: #"^[A-Za-z0-9_]+$"#, options: .regularExpression) != nil else {
+        guard table.isWord(rest: ASCIIClass("A-Za-z0-9_")) else {
             throw ModuleError(argument: "table", message: "'\(table)' is not a routing table (a number or a name)")
         }
         present = try args.choice("state", ["present", "absent"], default: "present") == "present"

@@ -29,7 +29,7 @@ public struct IptablesModule: Module {
         try args.allowOnly(["table", "chain", "rules", "rule", "state", "exclusive"])
         table = try args.choice("table", ["filter", "nat", "mangle", "raw"], default: "filter")
         chain = try args.requiredString("chain")
-        guard chain.range(of: #"^[A-Za-z0-9_\-]{1,28}$"#, options: .regularExpression) != nil else {
+        guard chain.isWord(rest: ASCIIClass("A-Za-z0-9_\\-"), lengths: 1...28) else {
             throw ModuleError(argument: "chain", message: "'\(chain)' is not a chain name")
         }
         // Each rule is parsed into its words and re-joined quoted: what reaches the shell is

@@ -14,7 +14,7 @@ public struct SysctlModule: Module {
     public init(args: ModuleArgs, context: TaskContext) throws {
         try args.allowOnly(["name", "value", "sysctl_file", "state", "reload", "sysctl_set"])
         key = try args.requiredString("name")
-        guard key.range(of: #"^[a-zA-Z0-9_.\-/]+$"#, options: .regularExpression) != nil else {
+        guard key.isWord(rest: ASCIIClass("a-zA-Z0-9_.\\-/")) else {
             throw ModuleError(argument: "name", message: "'\(key)' is not a kernel parameter name")
         }
         present = try args.choice("state", ["present", "absent"], default: "present") == "present"

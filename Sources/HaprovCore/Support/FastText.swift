@@ -51,3 +51,45 @@ extension StringProtocol {
         return false
     }
 }
+
+/// A set of ASCII characters written as a regular expression's class ("a-z0-9_.-"), for
+/// names checked on every task of every host: `range(of:options: .regularExpression)` compiled
+/// an ICU expression on each call (and its `$` let a final line break through).
+public struct ASCIIClass: Sendable {
+    private var low: UInt64 = 0, high: UInt64 = 0
+
+    public init(_ spec: String) {
+        let bytes = Array(spec.utf8)
+        var index = 0
+        while index < bytes.count {
+            var first = bytes[index]
+            if first == UInt8(ascii: "\\"), index + 1 < bytes.count { index += 1; first = bytes[index] }
+            if index + 2 < bytes.count, bytes[index + 1] == UInt8(ascii: "-") {
+                for byte in first...bytes[index + 2] { insert(byte) }
+                index += 3
+            } else {
+                insert(first)
+                index += 1
+            }
+        }
+    }
+
+    private mutating func insert(_ byte: UInt8) {
+        if byte < 64 { low |= 1 << UInt64(byte) } else if byte < 128 { high |= 1 << UInt64(byte - 64) }
+    }
+
+    public func contains(_ byte: UInt8) -> Bool {
+        byte < 64 ? low & (1 << UInt64(byte)) != 0 : byte < 128 && high & (1 << UInt64(byte - 64)) != 0
+    }
+}
+
+extension StringProtocol {
+    /// Whether the text is a word of `rest` (its first character of `first`, when given) with
+    /// a length in `lengths`: `^[first][rest]*$` with nothing after, a line break included.
+    public func isWord(first: ASCIIClass? = nil, rest: ASCIIClass, lengths: ClosedRange<Int> = 1...Int.max) -> Bool {
+        let bytes = utf8
+        guard lengths.contains(bytes.count), let head = bytes.first else { return false }
+        guard (first ?? rest).contains(head) else { return false }
+        return bytes.dropFirst().allSatisfy(rest.contains)
+    }
+}
