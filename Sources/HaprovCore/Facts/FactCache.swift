@@ -50,11 +50,10 @@ public struct FactCache: Sendable, Equatable {
         return packages.signature
     }
 
-    /// Learns what the status file said of `items` (the packages batch's lines, split), when
-    /// the files batch saw the file settled.
+    /// Learns what the status file said of `items` (the packages batch's lines, split, as awk
+    /// read them), when the files batch saw the file settled.
     mutating func learnPackages(_ lines: [String: String], items: [String], from reading: FactBatch.FileReading) {
-        guard let stat = reading.stats[Self.dpkgStatus], stat.isRegular, let now = reading.hostNow, let changed = stat.changedAt,
-              now - changed >= Self.settleSeconds else { packages = nil; return }
+        guard let stat = reading.stats[Self.dpkgStatus], Self.isSettled(stat, now: reading.hostNow) else { packages = nil; return }
         var known = packages?.signature == stat.signature ? packages?.lines ?? [:] : [:]
         for item in items { known[item] = lines[item] ?? "" }
         packages = Packages(signature: stat.signature, lines: known)
@@ -63,16 +62,30 @@ public struct FactCache: Sendable, Equatable {
     /// Learns from one reading of the files batch: a hashed regular file whose last change is
     /// older than `settleSeconds` before the host's clock at the stat; a file gone is forgotten.
     mutating func learn(_ reading: FactBatch.FileReading) {
-        for (path, stat) in reading.stats {
-            guard let sum = reading.sums[path] else { continue }
-            guard stat.isRegular, let now = reading.hostNow, let changed = stat.changedAt, now - changed >= Self.settleSeconds else {
-                files[path] = nil
+        for (path, stat) in reading.stats where path != Self.dpkgStatus || reading.sums[path] != nil {
+            guard let sum = reading.sums[path], Self.isSettled(stat, now: reading.hostNow), Self.isKept(path) else {
+                if reading.sums[path] != nil || !stat.isRegular { files[path] = nil }
                 continue
             }
             files[path] = Entry(signature: stat.signature, sha256: sum)
         }
         for path in reading.absent { files[path] = nil }
     }
+
+    /// A regular file, not empty, last changed `settleSeconds` or more before the host's clock.
+    static func isSettled(_ stat: FactBatch.FileStat, now: Int?) -> Bool {
+        guard stat.isRegular, !stat.line.hasPrefix("regular empty file|"), let now, let changed = stat.changedAt else { return false }
+        return now - changed >= settleSeconds
+    }
+
+    /// Files of kernel filesystems change without a change time (a sysctl, a cgroup knob).
+    static func isKept(_ path: String) -> Bool {
+        !["/proc/", "/sys/", "/dev/"].contains { path.hasPrefix($0) } && FactBatch.sumsPlainly(path) && !path.contains("\t")
+    }
+
+    /// Stat'ed last by the files batch: a fresh process's own /proc folder changes when it starts.
+    static let clockPath = "/proc/self/"
+
 
     /// The cache of one host, read from where it is kept (an unreadable or damaged one is empty).
     public static func load(for connection: ConnectionSpec, environment: [String: String] = FactCache.environment) -> FactCache {
@@ -128,9 +141,8 @@ public struct FactCache: Sendable, Equatable {
         }
     }
 
-    /// Writes the cache where it was read, through a temporary file renamed over it (two
-    /// haprov runs on one host at once: the last one's stays whole). A cache that cannot be
-    /// written is left alone: it only saves the host work.
+    /// Writes the cache where it was read, whole (two haprov runs on one host at once: the
+    /// last one's stays). A cache that cannot be written is left alone: it only saves the host work.
     public func save() {
         guard let url else { return }
         let folder = url.deletingLastPathComponent().path
@@ -138,10 +150,8 @@ public struct FactCache: Sendable, Equatable {
         if !manager.fileExists(atPath: folder) {
             try? manager.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
-        let data = Data(text.utf8)
-        let temporary = url.path + ".\(getpid()).tmp"
-        guard manager.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else { return }
-        if rename(temporary, url.path) != 0 { unlink(temporary) }
+        // createFile writes a temporary file beside it and renames it over the cache.
+        _ = manager.createFile(atPath: url.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
     }
 
     /// The process's environment, read once (ProcessInfo builds it anew on every call).
@@ -156,7 +166,8 @@ public struct FactCache: Sendable, Equatable {
         else if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") { folder = xdg + "/haprov" }
         else if let home = environment["HOME"], home.hasPrefix("/") { folder = home + "/.cache/haprov" }
         else { return nil }
-        let identity = "\(connection.name)\n\(connection.user)@\(connection.address):\(connection.port)\n\(connection.become ? connection.becomeUser : "")"
+        let jump = connection.jump.map { "\($0.spec.user)@\($0.spec.address):\($0.spec.port)" } ?? ""
+        let identity = "\(connection.name)\n\(connection.user)@\(connection.address):\(connection.port)\n\(connection.become ? connection.becomeUser : "")\n\(jump)"
         return URL(fileURLWithPath: folder + "/facts/" + String(SHA256.hex(Array(identity.utf8)).prefix(32)))
     }
 }

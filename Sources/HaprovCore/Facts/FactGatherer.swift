@@ -24,13 +24,19 @@ public enum FactGatherer {
         for batch in batches {
             guard let output = facts.outputs.removeValue(forKey: batchKey(batch.kind)) else { continue }
             var parts: [String: String]
-            if batch.kind == .packages, batch.dpkg != nil, output.text == FactBatch.cachedPackages, let known = cache.packages {
-                parts = known.lines
+            if batch.kind == .packages, batch.dpkg != nil {
+                // The cache's lines, or awk's (learnt) after their marker, or dpkg-query's.
+                let text = output.text
+                if text == FactBatch.cachedPackages, let known = cache.packages {
+                    parts = known.lines
+                } else if text.hasPrefix(FactBatch.readPackages + "\n") || text == FactBatch.readPackages {
+                    parts = FactBatch.split(.packages, output: String(text.dropFirst(FactBatch.readPackages.count)), items: batch.items)
+                    if let files { cache.learnPackages(parts, items: batch.items, from: files) }
+                } else {
+                    parts = FactBatch.split(.packages, output: text, items: batch.items)
+                }
             } else {
                 parts = FactBatch.split(batch.kind, output: output.text, items: batch.items, trusted: batch.trusted)
-                if batch.kind == .packages, batch.dpkg != nil, let files {
-                    cache.learnPackages(parts, items: batch.items, from: files)
-                }
             }
             for query in batch.members {
                 let text = (query.batch?.items ?? []).compactMap { parts[$0] }.filter { !$0.isEmpty }

@@ -81,11 +81,14 @@ public struct FactBatch: Sendable, Hashable {
             // pattern, and while dpkg has updates not yet merged into the status file. Not read
             // at all when the files batch saw the status file as the fact cache knows it.
             guard items.allSatisfy(isPlainPackageName) else { return query }
-            var cached = ""
-            if case .known? = dpkg { cached = "if [ \"${haprov_dpkg:-}\" = same ] && ! [ -e \"$1\" ]; then echo \(cachedPackages); el" }
+            // With the fact cache: the marker line when the files batch found the status file
+            // as the cache knows it, and a marker before awk's lines (what may be learnt: not
+            // dpkg-query's, which reads updates the status file does not have yet).
+            let cached = dpkg.map { _ in "if [ \"${haprov_dpkg:-}\" = same ] && ! [ -e \"$1\" ]; then echo \(cachedPackages); el" } ?? ""
+            let read = dpkg == nil ? "" : "echo \(readPackages); "
             return """
-                set -- /var/lib/dpkg/updates/[0-9]*; \(cached)if [ -e "$1" ] || ! [ -r /var/lib/dpkg/status ]; then \(query); else \
-                HAPROV_PACKAGES=\(Shell.quote(items.joined(separator: " "))) awk \(Shell.quote(statusReader)) /var/lib/dpkg/status; fi\(cached.isEmpty ? "" : "; unset haprov_dpkg")
+                set -- /var/lib/dpkg/updates/[0-9]*; \(cached)if [ -e "$1" ] || ! [ -r /var/lib/dpkg/status ]; then \(query); else \(read)\
+                HAPROV_PACKAGES=\(Shell.quote(items.joined(separator: " "))) awk \(Shell.quote(statusReader)) /var/lib/dpkg/status; fi
                 """
         case .units:
             return "systemctl show -p LoadState,ActiveState,UnitFileState \(Shell.join(items))"
@@ -94,8 +97,9 @@ public struct FactBatch: Sendable, Hashable {
         }
     }
 
-    /// What the packages batch prints when the cache's lines hold.
+    /// What the packages batch prints when the cache's lines hold, and before awk's lines.
     static let cachedPackages = "@@dpkg-same"
+    static let readPackages = "@@dpkg-read"
 
     /// A package name as dpkg writes it, with nothing a pattern or an architecture would add.
     static func isPlainPackageName(_ name: String) -> Bool {
@@ -163,16 +167,20 @@ public struct FactBatch: Sendable, Hashable {
     static func filesCommand(_ items: [String], expected: [String: String], trusted: [String: FactCache.Entry] = [:], dpkg: DpkgStatus? = nil) -> String {
         let wanted = items.filter(sumsPlainly).compactMap { path in expected[path].map { "\($0)  \(path)" } }.joined(separator: "\n")
         let vouched = items.filter(sumsPlainly).compactMap { path in trusted[path].map { "\($0.signature)|\(path)" } }.joined(separator: "\n")
-        // dpkg's status file: stat'ed for its signature only (never hashed nor sent), and the
-        // flag the packages batch reads set when the signature is the cached one.
+        // dpkg's status file, last: stat'ed for its signature only (never hashed nor sent,
+        // unless a task asks for it too), and the flag the packages batch reads set when its
+        // own line has the cached signature. Then /proc/self/, whose change time is the stat's
+        // own start: the host's clock where the shell has none in a variable (dash).
         let status = FactCache.dpkgStatus
-        let statusItem = dpkg == nil ? "" : " " + status
-        let skip = dpkg == nil ? "" : " && [ \"$n\" != \(status) ]"
+        let statusOnly = dpkg != nil && !items.contains(status)
+        let skip = statusOnly ? " && [ \"$n\" != \(status) ]" : ""
         var flag = ""
-        if case .known(let signature)? = dpkg { flag = "case \"$s$q\" in *\(Shell.quote("|\(signature)|\(status)"))\"$q\"*) haprov_dpkg=same;; esac; " }
+        if case .known(let signature)? = dpkg {
+            flag = "l=${s%\"$q\"*}; l=${l##*\"$q\"}; [ \"${l#*|*|*|*|*|}\" = \(Shell.quote("\(signature)|\(status)")) ] && haprov_dpkg=same; "
+        }
         return """
             q='
-            '; s=$(exec stat -c '%s|%F|%a|%U|%G|\(signatureFormat)|%n' -- \(Shell.join(items))\(statusItem) 2>/dev/null); printf '%s\\n@@now %s\\n' "$s" "${EPOCHREALTIME:-}"; \(flag)set --
+            '; haprov_dpkg=; s=$(exec stat -c '%s|%F|%a|%U|%G|\(signatureFormat)|%n' -- \(Shell.join(items))\(statusOnly ? " " + status : "") \(FactCache.clockPath) 2>/dev/null); printf '%s\\n@@now %s\\n' "$s" "${EPOCHREALTIME:-}"; \(flag)set --
             t=\(Shell.quote(vouched)); e=\(Shell.quote(wanted)); same=$q
             while IFS= read -r l; do n=${l#*|*|*|*|*|*|}; [ -n "$l" ] && [ -f "$n" ]\(skip) || continue
             case "$q$t$q" in *"$q${l#*|*|*|*|*|}$q"*) same="$same$n$q";; *) set -- "$@" "$n";; esac; done <<HAPROV_STAT
@@ -217,6 +225,10 @@ public struct FactBatch: Sendable, Hashable {
 
     static func readFiles(_ output: String, items: [String]) -> FileReading {
         var reading = FileReading()
+        // Stat's lines of the items (a name with a line break leaves fragments that are none)
+        // and of the status file; /proc/self/ is the clock.
+        let named = Set(items + [FactCache.dpkgStatus])
+        var clock: Int?
         enum Section { case stat, sums, content(String) }
         var section = Section.stat
         for line in output.components(separatedBy: "\n") {
@@ -230,7 +242,10 @@ public struct FactBatch: Sendable, Hashable {
                 }
                 let fields = line.split(separator: "|", maxSplits: 6, omittingEmptySubsequences: false).map(String.init)
                 guard fields.count == 7, Int(fields[0]) != nil else { continue }
-                reading.stats[fields[6]] = FileStat(line: "\(fields[1])|\(fields[2])|\(fields[3])|\(fields[4])|\(fields[0])", signature: fields[5])
+                let stat = FileStat(line: "\(fields[1])|\(fields[2])|\(fields[3])|\(fields[4])|\(fields[0])", signature: fields[5])
+                if fields[6] == FactCache.clockPath { clock = stat.changedAt; continue }
+                guard named.contains(fields[6]) else { continue }
+                reading.stats[fields[6]] = stat
             case .sums:
                 if let (hash, name) = sumLine(line) { reading.sums[name] = hash }
             case .content(let name):
@@ -239,6 +254,7 @@ public struct FactBatch: Sendable, Hashable {
             }
         }
         reading.absent = items.filter { reading.stats[$0] == nil }
+        if reading.hostNow == nil { reading.hostNow = clock }
         return reading
     }
 
