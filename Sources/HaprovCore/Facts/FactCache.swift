@@ -62,12 +62,14 @@ public struct FactCache: Sendable, Equatable {
     /// Learns from one reading of the files batch: a hashed regular file whose last change is
     /// older than `settleSeconds` before the host's clock at the stat; a file gone is forgotten.
     mutating func learn(_ reading: FactBatch.FileReading) {
-        for (path, stat) in reading.stats where path != Self.dpkgStatus || reading.sums[path] != nil {
-            guard let sum = reading.sums[path], Self.isSettled(stat, now: reading.hostNow), Self.isKept(path) else {
-                if reading.sums[path] != nil || !stat.isRegular { files[path] = nil }
+        for (path, stat) in reading.stats {
+            // Not hashed: vouched for, or the status file stat'ed for its signature (kept), or
+            // not a regular file (forgotten).
+            guard let sum = reading.sums[path] else {
+                if !stat.isRegular { files[path] = nil }
                 continue
             }
-            files[path] = Entry(signature: stat.signature, sha256: sum)
+            files[path] = Self.isSettled(stat, now: reading.hostNow) && Self.isKept(path) ? Entry(signature: stat.signature, sha256: sum) : nil
         }
         for path in reading.absent { files[path] = nil }
     }
@@ -86,7 +88,6 @@ public struct FactCache: Sendable, Equatable {
     /// Stat'ed last by the files batch: a fresh process's own /proc folder changes when it starts.
     static let clockPath = "/proc/self/"
 
-
     /// The cache of one host, read from where it is kept (an unreadable or damaged one is empty).
     public static func load(for connection: ConnectionSpec, environment: [String: String] = FactCache.environment) -> FactCache {
         guard let url = location(for: connection, environment: environment) else { return FactCache() }
@@ -99,11 +100,11 @@ public struct FactCache: Sendable, Equatable {
 
     /// The cache as lines (read on every run of every host: a line format costs a fraction of
     /// a JSON decoder): "f SIGNATURE<tab>SHA256<tab>PATH", "p SIGNATURE", then "l NAME<tab>LINES"
-    /// with dpkg's lines for the package joined by US (0x1F). Paths with a tab or a line break
-    /// are not kept (nor vouched for: see `FactBatch.sumsPlainly`).
+    /// with dpkg's lines for the package joined by US (0x1F). Only paths `isKept` allows (none
+    /// with a tab or a line break).
     var text: String {
         var lines = [Self.header]
-        for (path, entry) in files.sorted(by: { $0.key < $1.key }) where !path.contains(where: { $0 == "\t" || $0.isNewline }) {
+        for (path, entry) in files.sorted(by: { $0.key < $1.key }) where Self.isKept(path) {
             lines.append("f \(entry.signature)\t\(entry.sha256)\t\(path)")
         }
         if let packages {

@@ -17,26 +17,19 @@ public enum FactGatherer {
         let nonce = "HAPROV" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
         let result = try transport.run(script(commands, nonce: nonce), stdin: nil, timeout: timeout)
         var facts = try parse(result.stdout, queries: commands, nonce: nonce, host: transport.hostName)
+        // The files batch read once: its parts, what the cache learns, and the status file's
+        // signature the packages batch is learnt under.
         let files = batches.first { $0.kind == .files }.flatMap { batch in
             facts.outputs[batchKey(.files)].map { FactBatch.readFiles($0.text, items: batch.items) }
         }
         if let files { cache.learn(files) }
         for batch in batches {
             guard let output = facts.outputs.removeValue(forKey: batchKey(batch.kind)) else { continue }
-            var parts: [String: String]
-            if batch.kind == .packages, batch.dpkg != nil {
-                // The cache's lines, or awk's (learnt) after their marker, or dpkg-query's.
-                let text = output.text
-                if text == FactBatch.cachedPackages, let known = cache.packages {
-                    parts = known.lines
-                } else if text.hasPrefix(FactBatch.readPackages + "\n") || text == FactBatch.readPackages {
-                    parts = FactBatch.split(.packages, output: String(text.dropFirst(FactBatch.readPackages.count)), items: batch.items)
-                    if let files { cache.learnPackages(parts, items: batch.items, from: files) }
-                } else {
-                    parts = FactBatch.split(.packages, output: text, items: batch.items)
-                }
-            } else {
-                parts = FactBatch.split(batch.kind, output: output.text, items: batch.items, trusted: batch.trusted)
+            let parts: [String: String]
+            switch batch.kind {
+            case .files: parts = FactBatch.splitFiles(files ?? FactBatch.readFiles(output.text, items: batch.items), items: batch.items, trusted: batch.trusted)
+            case .packages where batch.dpkg != nil: parts = packageParts(output.text, items: batch.items, files: files, cache: &cache)
+            default: parts = FactBatch.split(batch.kind, output: output.text, items: batch.items, trusted: batch.trusted)
             }
             for query in batch.members {
                 let text = (query.batch?.items ?? []).compactMap { parts[$0] }.filter { !$0.isEmpty }
@@ -45,6 +38,17 @@ public enum FactGatherer {
             }
         }
         return facts
+    }
+
+    /// The packages batch's parts where the files' stat read dpkg's status file: the cache's
+    /// lines (its marker alone), or awk's after their marker (learnt), or dpkg-query's.
+    static func packageParts(_ text: String, items: [String], files: FactBatch.FileReading?, cache: inout FactCache) -> [String: String] {
+        if text == FactBatch.cachedPackages, let known = cache.packages { return known.lines }
+        let lines = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
+        guard lines.first == Substring(FactBatch.readPackages) else { return FactBatch.split(.packages, output: text, items: items) }
+        let parts = FactBatch.split(.packages, output: lines.count > 1 ? String(lines[1]) : "", items: items)
+        if let files { cache.learnPackages(parts, items: items, from: files) }
+        return parts
     }
 
     /// The queries of `wanted` that a gathering of `asked` did not answer for them: those of a

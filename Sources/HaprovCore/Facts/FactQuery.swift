@@ -103,8 +103,7 @@ public struct FactBatch: Sendable, Hashable {
 
     /// A package name as dpkg writes it, with nothing a pattern or an architecture would add.
     static func isPlainPackageName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, CharacterSet.lowercaseLetters.union(.decimalDigits).contains(first), first.isASCII else { return false }
-        return name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.lowercaseLetters.contains($0) || CharacterSet.decimalDigits.contains($0) || "+-.".unicodeScalars.contains($0)) }
+        name.isWord(first: ASCIIClass("a-z0-9"), rest: ASCIIClass("a-z0-9+.\\-"))
     }
 
     /// `dpkg-query -W -f='${Package}\t${db:Status-Abbrev}\t${Version}\n'` for the names in
@@ -150,7 +149,7 @@ public struct FactBatch: Sendable, Hashable {
             let blocks = output.components(separatedBy: "\n\n").map { $0.trimmingCharacters(in: .newlines) }
             return Dictionary(zip(items, blocks + Array(repeating: "", count: max(0, items.count - blocks.count))).map { ($0, $1) }) { first, _ in first }
         case .files:
-            return splitFiles(output, items: items, trusted: trusted)
+            return splitFiles(readFiles(output, items: items), items: items, trusted: trusted)
         }
     }
 
@@ -261,9 +260,8 @@ public struct FactBatch: Sendable, Hashable {
     /// Each file's part as `Facts.file` prints it alone: "type|mode|owner|group|size", then
     /// "content" and its base64, or "sha256" and the hash (sha256sum's, or the cache's for a
     /// file whose signature it vouched for); "absent" when stat did not see it.
-    static func splitFiles(_ output: String, items: [String], trusted: [String: FactCache.Entry] = [:]) -> [String: String] {
-        let reading = readFiles(output, items: items)
-        return Dictionary(items.map { item in
+    static func splitFiles(_ reading: FileReading, items: [String], trusted: [String: FactCache.Entry] = [:]) -> [String: String] {
+        Dictionary(items.map { item in
             guard let stat = reading.stats[item] else { return (item, "absent") }
             if let content = reading.contents[item] { return (item, stat.line + "\ncontent\n" + content) }
             if let hash = reading.sums[item] { return (item, stat.line + "\nsha256\n" + hash) }

@@ -173,9 +173,11 @@ public enum SecretMasking {
         return result
     }
 
-    private static func jsonEscaped(_ value: String) -> String {
-        guard let data = try? JSONSerialization.data(withJSONObject: [value], options: [.withoutEscapingSlashes]) else { return value }
-        let text = String(decoding: data, as: UTF8.self)
-        return String(text.dropFirst(2).dropLast(2))
+    /// The value as the event lines write it inside a JSON string (`JSONText`'s own quoting,
+    /// so that the masked form is always the written one).
+    static func jsonEscaped(_ value: String) -> String {
+        var quoted = ""
+        JSONText.quote(value, into: &quoted)
+        return String(quoted.dropFirst().dropLast())
     }
 }
