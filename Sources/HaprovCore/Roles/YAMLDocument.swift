@@ -100,11 +100,7 @@ public struct YAMLDocument {
             }
             if let int = Int(s) { return .int(int) }
             if s.hasPrefix("0o"), let int = Int(s.dropFirst(2), radix: 8) { return .int(int) }
-            // The regular expression only for what can start a float (it is slow, most scalars are words).
-            if let first = s.utf8.first, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) || first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: "."),
-               s.range(of: #"^[-+]?(\d+\.\d*|\.\d+)([eE][-+]?\d+)?$"#, options: .regularExpression) != nil, let d = Double(s) {
-                return .double(d)
-            }
+            if isFloat(s.utf8), let d = Double(s) { return .double(d) }
             return .string(s)
         case .sequence(let sequence):
             return .list(sequence.map(value))
@@ -115,5 +111,29 @@ public struct YAMLDocument {
         case .alias:
             return .null
         }
+    }
+
+    /// `[-+]?(\d+\.\d*|\.\d+)([eE][-+]?\d+)?` and nothing after, by hand: an ICU expression was
+    /// compiled for every scalar that starts like a number, and every address in an inventory does.
+    static func isFloat(_ text: String.UTF8View) -> Bool {
+        var bytes = text[...]
+        func digits() -> Int {
+            let count = bytes.prefix { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }.count
+            bytes = bytes.dropFirst(count)
+            return count
+        }
+        func take(_ characters: String) -> Bool {
+            guard let first = bytes.first, characters.utf8.contains(first) else { return false }
+            bytes = bytes.dropFirst()
+            return true
+        }
+        _ = take("-+")
+        let whole = digits()
+        guard take("."), whole + digits() > 0 else { return false }
+        if take("eE") {
+            _ = take("-+")
+            guard digits() > 0 else { return false }
+        }
+        return bytes.isEmpty
     }
 }
