@@ -11,7 +11,7 @@ enum BaseImage {
     static let packages = "openssh-server,systemd,systemd-sysv,dbus,iproute2,iptables,python3,sudo,curl,ca-certificates,procps,psmisc,iputils-ping"
 
     /// Bumped when `bake` changes, so an existing base tree gets the new settings.
-    static let revision = "5"
+    static let revision = "4"
     static func marker(_ release: String) -> String { LabPaths.base(release) + "/.haprov-complete" }
     static func isReady(_ release: String) -> Bool { FileManager.default.fileExists(atPath: marker(release)) }
     static func isCurrent(_ release: String) -> Bool {
@@ -90,14 +90,13 @@ enum BaseImage {
             chroot $r usermod -p '*' student
             printf 'student ALL=(ALL) NOPASSWD:ALL\\n' > $r/etc/sudoers.d/student
             chmod 440 $r/etc/sudoers.d/student
-            printf 'APT::Install-Recommends "false";\\n' > $r/etc/apt/apt.conf.d/90haprov-lab
             # A class's first apply is the hosts' apt and dpkg on the lab machine's cores (a lab's
             # first apply: about 33 s of host CPU, measured per host cgroup). What a throwaway host
             # does not need: the translated descriptions (32 MB fetched, decompressed and parsed
             # by every host's first refresh), an fsync after every file dpkg writes, and the
             # packages' documentation, manual pages and translations; and the package cache is
             # built once here rather than by every host's first apt-get.
-            printf 'Acquire::Languages "none";\\n' > $r/etc/apt/apt.conf.d/90haprov-lab-languages
+            printf 'APT::Install-Recommends "false";\\nAcquire::Languages "none";\\n' > $r/etc/apt/apt.conf.d/90haprov-lab
             mkdir -p $r/etc/dpkg/dpkg.cfg.d
             printf 'force-unsafe-io\\npath-exclude=/usr/share/doc/*\\npath-include=/usr/share/doc/*/copyright\\npath-exclude=/usr/share/man/*\\npath-exclude=/usr/share/info/*\\npath-exclude=/usr/share/locale/*\\n' > $r/etc/dpkg/dpkg.cfg.d/90haprov-lab
             rm -f $r/var/lib/apt/lists/*_i18n_Translation-*
